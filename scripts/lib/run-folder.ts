@@ -1,0 +1,198 @@
+// The run folder is the contract between load/, chaos/ and reports/. Every run writes one folder
+// under reports/runs/<id>/. A folder is complete only when run.json has a closed status; while a
+// run is going (or after it died) run.json says "running" and the file INCOMPLETE exists, so an
+// interrupted run can never be mistaken for a finished one.
+//
+// Files (all optional except run.json; absent means "not measured in this run"):
+//   run.json            RunMeta
+//   k6-summary.json     k6's handleSummary data (the full JSON summary object)
+//   k6-timeseries.json.gz  k6 --out json (gzipped NDJSON of Point/Metric lines)
+//   k6-dashboard.html   k6 web dashboard export
+//   k6.log              k6 stdout/stderr
+//   journal.json        ChaosJournal (chaos / gameday)
+//   probe.jsonl         ProbeSample per line
+//   lag.jsonl           LagSample per line
+//   writes.jsonl        WriteRecord per line
+//   writes-check.json   LostWriteResult
+//   placement.jsonl     PlacementSample per line
+//   haproxy.json        HaproxyCounters[] (before/after snapshots)
+//   verdicts.json       Verdict[]
+//   result.json, report.html, summary.md, junit.xml   rendered by reports/
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const RUN_SCHEMA_VERSION = 1;
+
+export type RunKind = 'load' | 'chaos' | 'gameday';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted' | 'interrupted';
+
+export interface RunMeta {
+  schemaVersion: number;
+  id: string;
+  kind: RunKind;
+  status: RunStatus;
+  startedAt: string; // ISO
+  finishedAt?: string;
+  git?: { revision: string; dirty: boolean };
+  target: { ingressUrl: string; statsUrl?: string; dockerHost?: string; embedded: boolean };
+  profile?: string;
+  scenario?: string;
+  experiment?: string;
+  plan?: string;
+  k6Version?: string;
+  config: unknown; // the resolved configuration
+  verdict?: 'pass' | 'fail';
+  exitCode?: number;
+  failures?: string[]; // human-readable reasons for a fail verdict
+}
+
+/** One availability probe request. t = epoch ms when sent. */
+export interface ProbeSample {
+  t: number;
+  endpoint: string; // e.g. "api-list", "web-index"
+  conn: 'keepalive' | 'fresh';
+  ok: boolean;
+  status: number; // 0 when no response
+  error?: 'timeout' | 'connect' | 'reset' | 'status' | 'other';
+  ms: number;
+  fault?: string; // active fault name, if any
+}
+
+/** Replication lag of one replica. heartbeatLagMs from the heartbeat row; sbm = Seconds_Behind_Master. */
+export interface LagSample {
+  t: number;
+  replica: string; // task name or host
+  heartbeatLagMs: number | null;
+  secondsBehindMaster: number | null;
+  ioRunning: boolean;
+  sqlRunning: boolean;
+}
+
+/** One attempted write. acknowledged = the API answered 2xx with this id. */
+export interface WriteRecord {
+  t: number;
+  token: string; // unique title marker we sent
+  acknowledged: boolean;
+  id?: number;
+  status: number;
+}
+
+export interface LostWriteResult {
+  checkedAt: string;
+  attempted: number;
+  acknowledged: number;
+  perServer: { server: string; present: number; lost: number[]; unexpected: string[] }[];
+  lost: number[];
+  unexpected: string[];
+  ok: boolean;
+}
+
+export interface PlacementSample {
+  t: number;
+  service: string;
+  task: string; // task id
+  slot?: number;
+  node: string; // node hostname
+  state: string; // running, shutdown, failed, ...
+  desired: string;
+}
+
+export interface HaproxyCounters {
+  t: number;
+  label: string; // "before" / "after" / fault name
+  backends: { name: string; retries: number; redispatches: number; http5xx: number; requests: number }[];
+}
+
+export interface FaultWindow {
+  name: string; // fault id, e.g. "kill-tasks:todo_app_api"
+  start: number;
+  end?: number;
+  target?: string;
+}
+
+export interface Phase {
+  name: string; // "before", "fault:<name>", "recovery", "after"
+  start: number;
+  end: number;
+}
+
+export interface Verdict {
+  experiment: string;
+  tolerance: string; // e.g. "availability >= 99%"
+  ok: boolean;
+  expected: string;
+  actual: string;
+}
+
+export interface ChaosJournal {
+  experiment: string;
+  status: 'completed' | 'failed' | 'aborted' | 'interrupted';
+  deviated: boolean;
+  startedAt: string;
+  finishedAt: string;
+  steadyStateBefore: { ok: boolean; details: string[] };
+  steadyStateAfter?: { ok: boolean; details: string[] };
+  faults: FaultWindow[];
+  phases: Phase[];
+  rollbacks: { fault: string; ok: boolean; error?: string }[];
+  recovery?: { service: string; backAtDesiredMs: number | null }[];
+  error?: string;
+}
+
+export function runId(kind: RunKind, label: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return `${stamp}-${kind}-${label}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export const INCOMPLETE_MARKER = 'INCOMPLETE';
+
+export function createRunFolder(root: string, meta: Omit<RunMeta, 'schemaVersion' | 'status'>): string {
+  const dir = path.resolve(root, meta.id);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, INCOMPLETE_MARKER), 'this run has not finished (or it died)\n');
+  writeJson(dir, 'run.json', { schemaVersion: RUN_SCHEMA_VERSION, status: 'running', ...meta });
+  return dir;
+}
+
+export function closeRunFolder(dir: string, patch: Partial<RunMeta> & { status: Exclude<RunStatus, 'running'> }): RunMeta {
+  const meta = readJson<RunMeta>(dir, 'run.json');
+  const closed: RunMeta = { ...meta, ...patch, finishedAt: new Date().toISOString() };
+  writeJson(dir, 'run.json', closed);
+  fs.rmSync(path.join(dir, INCOMPLETE_MARKER), { force: true });
+  return closed;
+}
+
+export function isComplete(dir: string): boolean {
+  if (fs.existsSync(path.join(dir, INCOMPLETE_MARKER))) return false;
+  try {
+    return readJson<RunMeta>(dir, 'run.json').status !== 'running';
+  } catch {
+    return false;
+  }
+}
+
+export function writeJson(dir: string, file: string, data: unknown): void {
+  // write-then-rename so a crash never leaves half a JSON file
+  const target = path.join(dir, file);
+  fs.writeFileSync(`${target}.tmp`, `${JSON.stringify(data, null, 2)}\n`);
+  fs.renameSync(`${target}.tmp`, target);
+}
+
+export function readJson<T>(dir: string, file: string): T {
+  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as T;
+}
+
+export function appendJsonl(dir: string, file: string, rows: unknown[]): void {
+  if (!rows.length) return;
+  fs.appendFileSync(path.join(dir, file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+export function readJsonl<T>(dir: string, file: string): T[] {
+  const p = path.join(dir, file);
+  if (!fs.existsSync(p)) return [];
+  return fs
+    .readFileSync(p, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's test suite (README: `npm test`). Two tiers:
+#   unit         fast, pure logic, no Docker
+#   integration  against the real local swarm: setup installs/starts what is missing, stack:up
+#                brings up the embedded default; the last test file takes it down again.
+# With no argument both tiers run, unit first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tier="${1:-all}"
+
+run_unit() {
+  echo "== typecheck"
+  npx tsc --noEmit -p tsconfig.json
+  npx tsc --noEmit -p load/tsconfig.json
+  echo "== unit tests"
+  mapfile -t files < <(ls tests/unit/*.test.ts 2>/dev/null | sort)
+  node --import tsx --test --test-reporter=spec "${files[@]}"
+}
+
+run_integration() {
+  echo "== setup (docker engine, k6, base image)"
+  npx tsx scripts/setup.ts
+  echo "== integration tests (real local swarm)"
+  mapfile -t files < <(ls tests/integration/*.test.ts 2>/dev/null | sort)
+  # one file at a time, in name order: they share one swarm and the last one takes it down
+  node --import tsx --test --test-concurrency=1 --test-timeout=2400000 --test-reporter=spec "${files[@]}"
+}
+
+case "$tier" in
+  unit) run_unit ;;
+  integration) run_integration ;;
+  all) run_unit; run_integration ;;
+  *) echo "usage: scripts/test.sh [unit|integration]" >&2; exit 2 ;;
+esac
