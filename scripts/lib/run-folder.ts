@@ -13,6 +13,7 @@
 //   probe.jsonl         ProbeSample per line
 //   lag.jsonl           LagSample per line
 //   writes.jsonl        WriteRecord per line
+//   rw-lag.jsonl        RwLagSample per line (read-your-writes lag through the API)
 //   writes-check.json   LostWriteResult
 //   placement.jsonl     PlacementSample per line
 //   haproxy.json        HaproxyCounters[] (before/after snapshots)
@@ -56,6 +57,7 @@ export interface ProbeSample {
   error?: 'timeout' | 'connect' | 'reset' | 'status' | 'other';
   ms: number;
   fault?: string; // active fault name, if any
+  dropped?: boolean; // not sent: every in-flight slot was still waiting (client-side stall); counts as failed
 }
 
 /** Replication lag of one replica. heartbeatLagMs from the heartbeat row; sbm = Seconds_Behind_Master. */
@@ -66,6 +68,8 @@ export interface LagSample {
   secondsBehindMaster: number | null;
   ioRunning: boolean;
   sqlRunning: boolean;
+  node?: string; // swarm node hostname the replica task runs on
+  error?: string; // the sampler could not read the replica (the other fields are then null/false)
 }
 
 /** One attempted write. acknowledged = the API answered 2xx with this id. */
@@ -75,6 +79,19 @@ export interface WriteRecord {
   acknowledged: boolean;
   id?: number;
   status: number;
+  ms?: number;
+  error?: 'timeout' | 'connect' | 'reset' | 'status' | 'other';
+  fault?: string; // active fault name, if any
+}
+
+/** Read-your-writes lag: from the acknowledged create (t) until the id showed in GET /todo. */
+export interface RwLagSample {
+  t: number; // epoch ms when the create was acknowledged
+  token: string;
+  id: number;
+  visibleMs: number | null; // upper bound (response time of the first list that had it); null = not seen in time
+  polls: number; // list reads before it showed
+  fault?: string;
 }
 
 export interface LostWriteResult {
@@ -85,6 +102,8 @@ export interface LostWriteResult {
   lost: number[];
   unexpected: string[];
   ok: boolean;
+  duplicated?: string[]; // tokens stored more than once (e.g. a replayed POST); reported, not part of ok
+  caughtUp?: boolean; // false: a replica still lacked ids of the primary when the wait ran out
 }
 
 export interface PlacementSample {
