@@ -1,0 +1,158 @@
+// The docker-in-docker nodes of the embedded default: a registry, a manager and N workers on one
+// host bridge network, joined into a swarm. Idempotent: existing pieces are reused.
+import { $ } from 'zx';
+import { defaults } from '../defaults.ts';
+import { DockerError, TimeoutError } from '../errors.ts';
+import { info, sleep } from '../log.ts';
+import { LOCAL_SWARM, OWNER_LABEL, allNodes, nodeVolume } from '../local-swarm-names.ts';
+import { nodeExec, nodeExecOk } from '../node-exec.ts';
+
+const q = $({ quiet: true });
+const qn = $({ quiet: true, nothrow: true });
+
+// Flags that work on these machines (--privileged does not: the VM lacks CAP_SYS_RESOURCE).
+const DIND_FLAGS = [
+  '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
+  '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+  '--security-opt', 'systempaths=unconfined',
+  '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '--cgroupns', 'host',
+];
+
+async function containerState(name: string): Promise<'running' | 'stopped' | 'absent'> {
+  const r = await qn`docker inspect -f {{.State.Running}} ${name}`;
+  if (r.exitCode !== 0) return 'absent';
+  return r.stdout.trim() === 'true' ? 'running' : 'stopped';
+}
+
+export async function ensureHostImages(): Promise<void> {
+  const dir = new URL('../../swarm/', import.meta.url).pathname;
+  // cached layers make this a no-op when nothing changed
+  await q`docker build -q -t ${LOCAL_SWARM.nodeImage} -f ${dir}node.Dockerfile ${dir}`;
+  await q`docker build -q -t ${LOCAL_SWARM.registryImage} -f ${dir}registry.Dockerfile ${dir}`;
+}
+
+async function ensureNetwork(): Promise<void> {
+  if ((await qn`docker network inspect ${LOCAL_SWARM.network}`).exitCode === 0) return;
+  await q`docker network create --label ${OWNER_LABEL}=true ${LOCAL_SWARM.network}`;
+}
+
+async function ensureContainer(name: string, args: string[]): Promise<void> {
+  const state = await containerState(name);
+  if (state === 'running') return;
+  if (state === 'stopped') {
+    await q`docker start ${name}`;
+    return;
+  }
+  await q`docker run -d --name ${name} --hostname ${name} --network ${LOCAL_SWARM.network} --label ${OWNER_LABEL}=true ${args}`;
+}
+
+export async function ensureRegistry(): Promise<void> {
+  await ensureContainer(LOCAL_SWARM.registry, [
+    '--network-alias', 'registry',
+    '-p', `127.0.0.1:${defaults.local.registryPort}:5000`,
+    '-v', `${LOCAL_SWARM.registry}-data:/var/lib/docker-registry`,
+    LOCAL_SWARM.registryImage,
+  ]);
+}
+
+async function waitEngine(node: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await nodeExec(node, ['docker', 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 10_000 })).exitCode === 0) return;
+    await sleep(500);
+  }
+  throw new TimeoutError(`the engine inside node ${node} did not answer within ${timeoutMs / 1000} s (docker logs ${node})`);
+}
+
+export async function ensureNodes(): Promise<void> {
+  const l = defaults.local;
+  await ensureContainer(LOCAL_SWARM.manager, [
+    ...DIND_FLAGS,
+    '-e', 'NODE_API_TCP=1',
+    '-v', `${nodeVolume(LOCAL_SWARM.manager)}:/var/lib/docker`,
+    '-p', `127.0.0.1:${l.ingressPort}:80`,
+    '-p', `127.0.0.1:${l.statsPort}:1936`,
+    '-p', `127.0.0.1:${LOCAL_SWARM.managerApiPort}:2375`,
+    LOCAL_SWARM.nodeImage,
+  ]);
+  for (const w of LOCAL_SWARM.workers) {
+    await ensureContainer(w, [...DIND_FLAGS, '-v', `${nodeVolume(w)}:/var/lib/docker`, LOCAL_SWARM.nodeImage]);
+  }
+  await Promise.all(allNodes().map((n) => waitEngine(n)));
+}
+
+async function swarmState(node: string): Promise<string> {
+  return (await nodeExecOk(node, ['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
+}
+
+export async function ensureSwarm(): Promise<void> {
+  const m = LOCAL_SWARM.manager;
+  if ((await swarmState(m)) !== 'active') {
+    info('initialising the swarm on the manager');
+    // 2 s heartbeat: a killed node is marked down after ~6 s instead of ~15 s (shorter game-days)
+    await nodeExecOk(m, ['docker', 'swarm', 'init', '--advertise-addr', 'eth0', '--dispatcher-heartbeat', '2s']);
+  }
+  const token = (await nodeExecOk(m, ['docker', 'swarm', 'join-token', '-q', 'worker'])).trim();
+  for (const w of LOCAL_SWARM.workers) {
+    const st = await swarmState(w);
+    if (st === 'active' || st === 'pending') continue;
+    info(`joining ${w}`);
+    await nodeExecOk(w, ['docker', 'swarm', 'join', '--token', token, `${m}:2377`]);
+  }
+  await pruneStaleNodes();
+  // the "allowed for chaos" mark: chaos refuses a swarm without it
+  await nodeExecOk(m, ['docker', 'node', 'update', '--label-add', 'gameday.chaos=allowed', m]);
+  await waitNodesReady();
+}
+
+/** A node container recreated with a fresh volume joins as a new node; drop its old, down twin. */
+async function pruneStaleNodes(): Promise<void> {
+  const out = await nodeExecOk(LOCAL_SWARM.manager, ['docker', 'node', 'ls', '--format', '{{.ID}} {{.Hostname}} {{.Status}}']);
+  const rows = out.trim().split('\n').filter(Boolean).map((l) => l.split(' '));
+  for (const [id, host, status] of rows) {
+    if (status !== 'Down') continue;
+    if (rows.some(([id2, host2, st2]) => id2 !== id && host2 === host && st2 === 'Ready')) {
+      await nodeExec(LOCAL_SWARM.manager, ['docker', 'node', 'rm', '--force', id]);
+    }
+  }
+}
+
+export async function waitNodesReady(timeoutMs = 120_000): Promise<void> {
+  const want = allNodes().length;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await nodeExecOk(LOCAL_SWARM.manager, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
+    const ready = new Set(last.trim().split('\n').filter((l) => l.endsWith(' Ready')).map((l) => l.split(' ')[0]));
+    if (allNodes().every((n) => ready.has(n)) && ready.size >= want) return;
+    await sleep(1000);
+  }
+  throw new TimeoutError(`not all ${want} swarm nodes became Ready within ${timeoutMs / 1000} s:\n${last}`);
+}
+
+export async function nodesRunning(): Promise<boolean> {
+  for (const n of [LOCAL_SWARM.registry, ...allNodes()]) if ((await containerState(n)) !== 'running') return false;
+  return true;
+}
+
+/** Removes every host container, volume and network of ours (by name and owner label). */
+export async function removeAll(): Promise<string[]> {
+  const removed: string[] = [];
+  const ids = (await q`docker ps -aq --filter label=${OWNER_LABEL}=true`).stdout.trim().split('\n').filter(Boolean);
+  const named = [LOCAL_SWARM.registry, ...allNodes()];
+  for (const n of named) if ((await containerState(n)) !== 'absent') ids.push(n);
+  if (ids.length) {
+    await q`docker rm -f -v ${[...new Set(ids)]}`;
+    removed.push(...named.filter((n) => ids.includes(n)));
+  }
+  const vols = [`${LOCAL_SWARM.registry}-data`, ...allNodes().map(nodeVolume)];
+  for (const v of vols) {
+    if ((await qn`docker volume rm ${v}`).exitCode === 0) removed.push(`volume ${v}`);
+  }
+  if ((await qn`docker network rm ${LOCAL_SWARM.network}`).exitCode === 0) removed.push(`network ${LOCAL_SWARM.network}`);
+  return removed;
+}
+
+export function assertNoDockerError(r: { exitCode: number | null; stderr: string }, what: string): void {
+  if (r.exitCode !== 0) throw new DockerError(`${what} failed: ${r.stderr.trim()}`);
+}
