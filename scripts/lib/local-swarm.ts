@@ -3,7 +3,8 @@
 import { defaults } from './defaults.ts';
 import { swarmDocker } from './docker.ts';
 import { ensureEngine } from './engine.ts';
-import { info, timed } from './log.ts';
+import { info, timed as timedRaw } from './log.ts';
+import { DockerError, GamedayError } from './errors.ts';
 import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from './local-swarm-names.ts';
 import { ensureBaseImage } from './tools.ts';
 import { ensureHostImages, ensureNodes, ensureRegistry, ensureSwarm, nodesRunning, removeAll } from './swarm/nodes.ts';
@@ -13,6 +14,16 @@ import { converged, serviceStates } from './swarm/state.ts';
 
 export { LOCAL_SWARM, LOCAL_MANAGER_DOCKER_HOST, OWNER_LABEL, allNodes } from './local-swarm-names.ts';
 export { nodeExec, nodeExecOk } from './node-exec.ts';
+
+/** A step of stack:up: timed, and a raw command failure is wrapped naming the step. */
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await timedRaw(label, fn);
+  } catch (err) {
+    if (err instanceof GamedayError) throw err;
+    throw new DockerError(`stack:up step "${label}" failed`, { cause: err });
+  }
+}
 
 export interface LocalTarget {
   ingressUrl: string;

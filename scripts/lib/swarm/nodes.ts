@@ -47,6 +47,7 @@ async function ensureContainer(name: string, args: string[]): Promise<void> {
 }
 
 export async function ensureRegistry(): Promise<void> {
+  await ensureNetwork();
   await ensureContainer(LOCAL_SWARM.registry, [
     '--network-alias', 'registry',
     '-p', `127.0.0.1:${defaults.local.registryPort}:5000`,
