@@ -1,0 +1,152 @@
+// The embedded default: from whatever state (no swarm, or a running one) stack:up converges, and
+// the TODO app works end to end through the HAProxy ingress on loopback.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { defaults } from '../../scripts/lib/defaults.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
+import { replicaStates } from '../../scripts/lib/swarm/deploy.ts';
+import { serviceStates } from '../../scripts/lib/swarm/state.ts';
+import { eventually, http, repoRoot, runTsx } from '../helpers/run.ts';
+
+const t = localTarget();
+const api = `${t.ingressUrl}/api`;
+const timings: Record<string, number> = {};
+
+function recordTiming(name: string, ms: number): void {
+  timings[name] = ms;
+  const dir = path.join(repoRoot, 'test-artifacts');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'stack-timings.json'), JSON.stringify(timings, null, 2));
+}
+
+describe('stack:up on the embedded default', () => {
+  before(async () => {
+    const r = await runTsx('scripts/stack.ts', ['up'], { timeoutMs: 30 * 60_000 });
+    recordTiming('stackUpFirstMs', r.ms);
+    assert.equal(r.code, 0, `stack:up failed:\n${r.stderr.slice(-4000)}`);
+    assert.match(r.stdout, /127\.0\.0\.1:18080/, 'stack:up prints the ingress URL');
+  });
+
+  it('has 4 nodes Ready, one of them the manager marked as allowed for chaos', async () => {
+    const nodes = await swarmDocker(t.dockerHost).listNodes();
+    assert.equal(nodes.length, 4);
+    assert.ok(nodes.every((n) => n.Status?.State === 'ready'), JSON.stringify(nodes.map((n) => n.Status)));
+    const manager = nodes.find((n) => n.Spec?.Role === 'manager');
+    assert.equal(manager?.Spec?.Labels?.['gameday.chaos'], 'allowed');
+  });
+
+  it('runs every service at its desired replicas, as in the seeds', async () => {
+    const states = await serviceStates(swarmDocker(t.dockerHost));
+    const byName = Object.fromEntries(states.map((s) => [s.name, s]));
+    const expected: Record<string, number> = {
+      todo_mysql_master: 1,
+      todo_mysql_slave: 2,
+      todo_app_api: 2,
+      todo_app_nginx: 2,
+      todo_frontend_web: 2,
+      todo_frontend_nginx: 2,
+      todo_ingress_haproxy: 1,
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      assert.ok(byName[name], `service ${name} missing`);
+      assert.equal(byName[name].desired, want, `${name} desired`);
+      assert.equal(byName[name].running, want, `${name} running`);
+    }
+  });
+
+  it('creates an item, lists it from a replica, moves it through the statuses, shows it on the web page', async () => {
+    const title = `it-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await http(`${api}/todo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title, content: 'from the stack test' }) });
+    assert.equal(created.status, 201, created.body);
+    const id = created.json.id;
+    assert.ok(Number.isInteger(id) && id > 0, `id: ${created.body}`);
+    assert.equal(created.json.status, 'TODO');
+
+    // the list reads from a replica: allow for replication lag, bounded
+    await eventually(async () => (await http(`${api}/todo?status=TODO`)).json?.some((i: any) => i.id === id), 10_000, 'the item on the TODO list');
+    const page = await eventually(async () => {
+      const r = await http(`${t.ingressUrl}/`);
+      return r.status === 200 && r.body.includes(title) ? r : undefined;
+    }, 10_000, 'the item on the web dashboard');
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+
+    for (const status of ['PROGRESS', 'DONE'] as const) {
+      const moved = await http(`${api}/todo`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, title, content: 'moved', status }) });
+      assert.equal(moved.status, 200, moved.body);
+      assert.equal(moved.json.status, status);
+      await eventually(async () => (await http(`${api}/todo?status=${status}`)).json?.some((i: any) => i.id === id), 10_000, `the item listed as ${status}`);
+    }
+    const todoList = await http(`${api}/todo?status=TODO`);
+    assert.ok(!todoList.json.some((i: any) => i.id === id), 'a DONE item is no longer listed as TODO');
+  });
+
+  it('serves the frontend assets through the frontend nginx', async () => {
+    const page = await http(`${t.ingressUrl}/`);
+    const asset = page.body.match(/(?:href|src)="(\/assets\/[^"]+)"/);
+    assert.ok(asset, 'the page references an asset under /assets/');
+    const r = await http(`${t.ingressUrl}${asset[1]}`);
+    assert.equal(r.status, 200);
+  });
+
+  it('keeps the stats page and the Prometheus endpoint closed without credentials', async () => {
+    for (const p of ['/stats', '/metrics']) {
+      const anon = await http(`${t.statsUrl}${p}`);
+      assert.equal(anon.status, 401, `${p} without credentials`);
+      const auth = 'Basic ' + Buffer.from(`${defaults.local.statsUser}:${defaults.local.statsPassword}`).toString('base64');
+      const ok = await http(`${t.statsUrl}${p}`, { headers: { authorization: auth } });
+      assert.equal(ok.status, 200, `${p} with credentials`);
+    }
+  });
+
+  it('runs replication on every replica with the heartbeat advancing', async () => {
+    const docker = swarmDocker(t.dockerHost);
+    const first = await replicaStates(docker);
+    assert.equal(first.length, 2);
+    for (const r of first) {
+      assert.ok(r.ioRunning && r.sqlRunning, `${r.task}: ${JSON.stringify(r)}`);
+      assert.notEqual(r.heartbeatLagMs, null);
+    }
+    // heartbeat advancing: lag stays below 1 s over more than 1 s of wall time. A frozen
+    // heartbeat would show a lag growing past the elapsed time.
+    const t0 = Date.now();
+    await eventually(async () => Date.now() - t0 > 1500, 5000, 'time to pass', 100);
+    const second = await replicaStates(docker);
+    for (const r of second) assert.ok(r.heartbeatLagMs !== null && r.heartbeatLagMs < 1000, `${r.task} heartbeat lag ${r.heartbeatLagMs} ms`);
+  });
+
+  it('answers bad input with 4xx JSON errors and stays healthy', async () => {
+    const post = (body: string, ct = 'application/json') => http(`${api}/todo`, { method: 'POST', headers: { 'content-type': ct }, body });
+    const put = (body: unknown) => http(`${api}/todo`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cases: [string, Promise<Awaited<ReturnType<typeof http>>>][] = [
+      ['wrong types', post(JSON.stringify({ title: 42, content: ['x'] }))],
+      ['missing fields', post(JSON.stringify({}))],
+      ['empty title', post(JSON.stringify({ title: '', content: 'x' }))],
+      ['malformed JSON', post('{"title": "x",')],
+      ['oversized body', post(JSON.stringify({ title: 'x', content: 'y'.repeat(64 * 1024) }))],
+      ['unknown status (PUT)', put({ id: 1, title: 'x', content: 'y', status: 'LATER' })],
+      ['bad id (PUT)', put({ id: -3, title: 'x', content: 'y', status: 'DONE' })],
+      ['unknown status (GET)', http(`${api}/todo?status=LATER`)],
+    ];
+    for (const [name, p] of cases) {
+      const r = await p;
+      assert.ok(r.status >= 400 && r.status < 500, `${name}: got ${r.status} ${r.body.slice(0, 200)}`);
+      assert.equal(typeof r.json?.message, 'string', `${name}: JSON error body, got ${r.body.slice(0, 200)}`);
+      assert.equal(r.json?.status, r.status, `${name}: status field`);
+    }
+    const health = await http(`${api}/healthz`);
+    assert.equal(health.status, 200);
+  });
+
+  it('re-running stack:up on a running stack changes nothing', async () => {
+    const docker = swarmDocker(t.dockerHost);
+    const versions = async () => Object.fromEntries((await docker.listServices()).map((s) => [s.Spec?.Name, s.Version?.Index]));
+    const before = await versions();
+    const r = await runTsx('scripts/stack.ts', ['up'], { timeoutMs: 10 * 60_000 });
+    recordTiming('stackUpWarmMs', r.ms);
+    assert.equal(r.code, 0, r.stderr.slice(-3000));
+    assert.deepEqual(await versions(), before, 'no service spec changed');
+  });
+});
