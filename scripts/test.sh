@@ -20,6 +20,11 @@ run_unit() {
 run_integration() {
   echo "== setup (docker engine, k6, base image)"
   npx tsx scripts/setup.ts
+  if [ "${CI:-}" = "true" ]; then
+    # CI proves the cold path: whatever a previous run left, start from no swarm at all
+    echo "== CI: removing any local swarm left from before"
+    npx tsx scripts/stack.ts down
+  fi
   echo "== integration tests (real local swarm)"
   mapfile -t files < <(ls tests/integration/*.test.ts 2>/dev/null | sort)
   # one file at a time, in name order: they share one swarm and the last one takes it down
