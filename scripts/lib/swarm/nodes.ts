@@ -103,6 +103,8 @@ export async function ensureSwarm(): Promise<void> {
   await pruneStaleNodes();
   // the "allowed for chaos" mark: chaos refuses a swarm without it
   await nodeExecOk(m, ['docker', 'node', 'update', '--label-add', 'gameday.chaos=allowed', m]);
+  // the DB primary keeps its data in a node-local volume, so it is pinned to one worker
+  await nodeExecOk(m, ['docker', 'node', 'update', '--label-add', 'gameday.tododb=primary', LOCAL_SWARM.workers[0]]);
   await waitNodesReady();
 }
 
