@@ -1,0 +1,43 @@
+// Finds the running task containers of a DB service: which node (hostname = local-swarm node
+// container) and which container id, so a command can be exec'd in them.
+import type Dockerode from 'dockerode';
+
+export const DB_SERVICES = { primary: 'todo_mysql_master', replica: 'todo_mysql_slave' } as const;
+
+export interface TaskContainer {
+  service: string;
+  taskId: string;
+  slot?: number;
+  /** stable display name: <service>.<slot> (slot survives rescheduling) */
+  name: string;
+  node: string;
+  containerId: string;
+}
+
+interface RawTask {
+  ID: string;
+  ServiceID: string;
+  Slot?: number;
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+}
+
+export async function runningTaskContainers(swarm: Dockerode, service: string): Promise<TaskContainer[]> {
+  const [tasks, nodes] = await Promise.all([
+    swarm.listTasks({ filters: { service: [service], 'desired-state': ['running'] } }) as Promise<RawTask[]>,
+    swarm.listNodes(),
+  ]);
+  const hostname = new Map(nodes.map((n) => [n.ID as string, (n.Description?.Hostname ?? n.ID) as string]));
+  return tasks
+    .filter((t) => t.Status?.State === 'running' && t.Status.ContainerStatus?.ContainerID && t.NodeID)
+    .map((t) => ({
+      service,
+      taskId: t.ID,
+      slot: t.Slot,
+      name: t.Slot !== undefined ? `${service}.${t.Slot}` : `${service}.${t.ID.slice(0, 12)}`,
+      node: hostname.get(t.NodeID!) ?? t.NodeID!,
+      containerId: t.Status!.ContainerStatus!.ContainerID!,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

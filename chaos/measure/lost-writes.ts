@@ -1,0 +1,73 @@
+// After healing: read this run's ledger rows from the primary and from every replica (SQL inside
+// the DB task containers), wait a bounded time for replicas to hold everything the primary has,
+// then judge with diffWrites and write writes-check.json.
+import type Dockerode from 'dockerode';
+import type { LostWriteResult, WriteRecord } from '../../scripts/lib/run-folder.ts';
+import { readJsonl, writeJson } from '../../scripts/lib/run-folder.ts';
+import { DB_SERVICES, runningTaskContainers, type TaskContainer } from './db-tasks.ts';
+import { queryTask } from './db-sql.ts';
+import { diffWrites, ledgerTags, type ServerRows } from './write-diff.ts';
+
+export interface LostWriteContext {
+  runDir: string;
+  swarm: Dockerode;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** how long replicas may take to catch up with the primary (default 60 s) */
+  catchUpTimeoutMs?: number;
+  services?: { primary: string; replica: string };
+  /** replaces SQL in containers (unit tests) */
+  query?: (task: TaskContainer, sql: string) => Promise<string[][]>;
+  listTasks?: (service: string) => Promise<TaskContainer[]>;
+}
+
+export function ledgerSql(tags: string[]): string {
+  // tags are 8 hex chars (validated by TOKEN_RE), so they are safe inside the literal
+  const cond = tags.map((t) => `title LIKE '%gdw-${t}-%'`).join(' OR ');
+  return `SELECT id, title FROM todo WHERE ${cond} ORDER BY id`;
+}
+
+function rowsOf(out: string[][]): { id: number; title: string }[] {
+  return out.filter((r) => r.length >= 2 && /^\d+$/.test(r[0]!)).map((r) => ({ id: Number(r[0]), title: r[1]! }));
+}
+
+export async function checkLostWrites(ctx: LostWriteContext): Promise<LostWriteResult> {
+  const writes = readJsonl<WriteRecord>(ctx.runDir, 'writes.jsonl');
+  const tags = ledgerTags(writes).filter((t) => /^[0-9a-f]{8}$/.test(t));
+  const services = ctx.services ?? DB_SERVICES;
+  const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s));
+  const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql));
+  const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags))) : [] });
+
+  const primaries = await list(services.primary);
+  if (!primaries.length) throw new Error(`lost-write check: no running task of ${services.primary}`);
+  const replicas = await list(services.replica);
+  if (!replicas.length) ctx.log(`lost-write check: no running task of ${services.replica}; checking the primary only`);
+
+  const primaryRows = await Promise.all(primaries.map(read));
+  const want = new Set(primaryRows.flatMap((p) => p.rows.map((r) => r.id)));
+  const deadline = Date.now() + (ctx.catchUpTimeoutMs ?? 60_000);
+  let replicaRows: ServerRows[] = [];
+  let caughtUp = false;
+  let lastError: unknown;
+  for (;;) {
+    // a replica that cannot be read yet (restarting after a fault) gets retried until the deadline
+    const settled = await Promise.allSettled(replicas.map(read));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    lastError = failed?.reason;
+    if (!failed) {
+      replicaRows = settled.map((s) => (s as PromiseFulfilledResult<ServerRows>).value);
+      caughtUp = replicaRows.every((r) => {
+        const have = new Set(r.rows.map((x) => x.id));
+        return [...want].every((id) => have.has(id));
+      });
+    }
+    if (caughtUp || Date.now() >= deadline || ctx.signal?.aborted) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  if (lastError) throw new Error('lost-write check: cannot read a replica', { cause: lastError });
+  if (!caughtUp) ctx.log('lost-write check: a replica still lacks rows of the primary after the wait; judging as is');
+  const result: LostWriteResult = { ...diffWrites(writes, [...primaryRows, ...replicaRows]), caughtUp };
+  writeJson(ctx.runDir, 'writes-check.json', result);
+  return result;
+}

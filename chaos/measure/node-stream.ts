@@ -1,0 +1,66 @@
+// A long-lived command inside a task container on a local-swarm node, read line by line:
+// host `docker exec <node> docker exec <cid> sh -c ...`. One stream per replica instead of one
+// exec per sample. The in-container loop prints its pid first so it can be killed by id on stop,
+// and is also bounded by `timeout`, so nothing outlives the run even if our side dies.
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { nodeExec } from '../../scripts/lib/node-exec.ts';
+
+export interface StreamHandle {
+  /** resolves with the exit code when the stream ended (for whatever reason) */
+  done: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface TaskStreamOptions {
+  node: string;
+  containerId: string;
+  /** shell loop body; runs under sh -c, its stdout lines go to onLine */
+  script: string;
+  maxSeconds: number;
+  onLine: (line: string) => void;
+  onStderr?: (line: string) => void;
+}
+
+const PID_PREFIX = '__gameday_pid ';
+
+export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
+  // `exec sh` under timeout: timeout's child is the loop shell whose pid we print
+  const inner = `echo "${PID_PREFIX}$$"; ${opts.script}`;
+  const cmd = [
+    'exec', opts.node,
+    'docker', 'exec', '-u', 'root', opts.containerId,
+    'timeout', '-s', 'KILL', String(Math.max(1, Math.ceil(opts.maxSeconds))), 'sh', '-c', inner,
+  ];
+  // the node containers live on the host engine, whatever DOCKER_HOST the user exported
+  const child = spawn('docker', cmd, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+  let innerPid: number | undefined;
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    if (innerPid === undefined && line.startsWith(PID_PREFIX)) {
+      innerPid = Number(line.slice(PID_PREFIX.length));
+      return;
+    }
+    opts.onLine(line);
+  });
+  readline.createInterface({ input: child.stderr }).on('line', (line) => opts.onStderr?.(line));
+  const done = new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code));
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    done,
+    stop() {
+      stopping ??= (async () => {
+        if (innerPid) {
+          // best effort: the container may be gone already (then the loop died with it)
+          await nodeExec(opts.node, ['docker', 'exec', '-u', 'root', opts.containerId, 'kill', String(innerPid)], { timeoutMs: 10_000 }).catch(() => undefined);
+        }
+        if (child.exitCode === null && child.pid) child.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 5000).unref())]);
+        if (child.exitCode === null && child.pid) child.kill('SIGKILL');
+      })();
+      return stopping;
+    },
+  };
+}

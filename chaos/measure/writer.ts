@@ -1,0 +1,143 @@
+// Write ledger: creates todos at a fixed open-loop rate through POST /api/todo, each with a unique
+// token in its title, and records every attempt (acknowledged = 2xx with an id) in writes.jsonl.
+// Acknowledged ids also feed the read-your-writes lag tracker (rw-lag.jsonl).
+import http from 'node:http';
+import https from 'node:https';
+import type { RwLagSample, WriteRecord } from '../../scripts/lib/run-folder.ts';
+import { type Clock, realClock } from './clock.ts';
+import { httpRequest, type HttpResult } from './http-request.ts';
+import { JsonlSink } from './jsonl-sink.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { RwLagTracker } from './rw-lag.ts';
+import { joinUrl } from './target.ts';
+import { newRunTag, writeTitle, writeToken } from './write-token.ts';
+
+export interface WriterOptions {
+  ingressUrl: URL;
+  ratePerSec: number;
+  timeoutMs: number;
+  maxDurationMs: number;
+  signal: AbortSignal;
+  fault: () => string | undefined;
+  rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
+  tag?: string;
+  clock?: Clock;
+  /** replaces the HTTP layer (unit tests): POST body -> result with body */
+  post?: (body: string) => Promise<HttpResult>;
+  fetchList?: () => Promise<HttpResult>;
+}
+
+export interface WriterStats {
+  tag: string;
+  attempted: number;
+  acknowledged: number;
+  failed: number;
+  dropped: number;
+  rwLagSamples: number;
+  rwLagUnresolved: number;
+}
+
+/** The id in a create answer, if the answer is 2xx JSON with a numeric id. */
+export function ackedId(res: HttpResult): number | undefined {
+  if (!res.ok || !res.body) return undefined;
+  try {
+    const id = (JSON.parse(res.body) as { id?: unknown } | null)?.id;
+    return typeof id === 'number' && Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface WriterHandle {
+  tag: string;
+  done: Promise<WriterStats>;
+  live(): WriterStats;
+}
+
+export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
+  const clock = opts.clock ?? realClock;
+  const tag = opts.tag ?? newRunTag();
+  const writes = new JsonlSink<WriteRecord>(runDir, 'writes.jsonl');
+  const rwSink = new JsonlSink<RwLagSample>(runDir, 'rw-lag.jsonl');
+  const stats: WriterStats = { tag, attempted: 0, acknowledged: 0, failed: 0, dropped: 0, rwLagSamples: 0, rwLagUnresolved: 0 };
+  const Agent = opts.ingressUrl.protocol === 'https:' ? https.Agent : http.Agent;
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.ceil((opts.ratePerSec * opts.timeoutMs) / 1000) + 2 });
+  const createUrl = joinUrl(opts.ingressUrl, '/api/todo');
+  const post =
+    opts.post ??
+    ((body: string) =>
+      httpRequest(createUrl, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        timeoutMs: opts.timeoutMs,
+        agent,
+        keepBody: true,
+        maxBodyBytes: 64 * 1024,
+      }));
+
+  // the tracker stops with the writer, not before, so late acknowledgements still get tracked
+  const rwAbort = new AbortController();
+  const tracker = opts.rwLag
+    ? new RwLagTracker({
+        listUrl: joinUrl(opts.ingressUrl, '/api/todo?status=TODO'),
+        pollEveryMs: opts.rwLag.pollEveryMs,
+        maxWaitMs: opts.rwLag.maxWaitMs,
+        timeoutMs: opts.timeoutMs,
+        signal: rwAbort.signal,
+        clock,
+        fetchList: opts.fetchList,
+        onSample: (s) => {
+          rwSink.push(s);
+          stats.rwLagSamples++;
+        },
+      })
+    : undefined;
+
+  const done = (async () => {
+    try {
+      await runOpenLoop(
+        {
+          ratePerSec: opts.ratePerSec,
+          maxInFlight: Math.ceil((opts.ratePerSec * opts.timeoutMs) / 1000) + 2,
+          maxRequests: Math.ceil((opts.maxDurationMs / 1000) * opts.ratePerSec),
+          maxDurationMs: opts.maxDurationMs,
+          signal: opts.signal,
+          clock,
+        },
+        async (seq) => {
+          const token = writeToken(tag, seq);
+          const fault = opts.fault();
+          const t = clock.now();
+          stats.attempted++;
+          const res = await post(JSON.stringify({ title: writeTitle(token), content: `swarm-gameday write ledger ${token}` }));
+          const id = ackedId(res);
+          const rec: WriteRecord = { t, token, acknowledged: id !== undefined, status: res.status, ms: Math.round(res.ms) };
+          if (id !== undefined) rec.id = id;
+          if (res.error) rec.error = res.error;
+          else if (id === undefined) rec.error = 'other'; // 2xx without an id: not an acknowledgement
+          if (fault) rec.fault = fault;
+          writes.push(rec);
+          if (id !== undefined) {
+            stats.acknowledged++;
+            tracker?.track(token, id, clock.now(), fault);
+          } else stats.failed++;
+        },
+        () => {
+          stats.dropped++;
+        },
+      );
+      // let pending read-your-writes checks finish (each is bounded by maxWaitMs)
+      if (tracker && opts.rwLag) await tracker.drained(opts.rwLag.maxWaitMs + opts.timeoutMs);
+    } finally {
+      rwAbort.abort();
+      await tracker?.done;
+      stats.rwLagUnresolved = tracker?.unresolved ?? 0;
+      agent.destroy();
+      writes.close();
+      rwSink.close();
+    }
+    return stats;
+  })();
+  return { tag, done, live: () => ({ ...stats }) };
+}
