@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lagStats, percentile } from '../../chaos/measure/lag-stats.ts';
+import { parseLagLine } from '../../chaos/measure/lag-parse.ts';
+import { lagLoopScript } from '../../chaos/measure/lag.ts';
+import type { LagSample } from '../../scripts/lib/run-folder.ts';
+
+function sample(t: number, replica: string, lag: number | null, running = true): LagSample {
+  return { t, replica, heartbeatLagMs: lag, secondsBehindMaster: running ? Math.floor((lag ?? 0) / 1000) : null, ioRunning: running, sqlRunning: running };
+}
+
+test('percentile: nearest rank', () => {
+  const v = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(v, 0.95), 95);
+  assert.equal(percentile([7], 0.95), 7);
+  assert.equal(percentile([3, 1, 2], 0.5), 2);
+});
+
+test('lag stats: per replica max and p95, stopped when a thread is not running', () => {
+  const samples: LagSample[] = [];
+  for (let i = 0; i < 20; i++) samples.push(sample(i * 100, 'todo_mysql_slave.1', 5 + (i % 3)));
+  // replica 2 stops replicating at t=1000: its heartbeat lag grows with time
+  for (let i = 0; i < 20; i++) samples.push(sample(i * 100, 'todo_mysql_slave.2', i < 10 ? 6 : (i - 9) * 100, i < 10));
+  const phases = [
+    { name: 'before', start: 0, end: 1000 },
+    { name: 'fault:stop-replication', start: 1000, end: 2000 },
+  ];
+  const stats = lagStats(samples, phases);
+  const get = (phase: string, replica: string) => stats.find((s) => s.phase === phase && s.replica === replica)!;
+  assert.equal(get('before', 'todo_mysql_slave.1').maxLagMs, 7);
+  assert.equal(get('before', 'todo_mysql_slave.2').stopped, false);
+  const stopped = get('fault:stop-replication', 'todo_mysql_slave.2');
+  assert.equal(stopped.stopped, true);
+  assert.equal(stopped.stoppedSamples, 10);
+  assert.equal(stopped.maxLagMs, 1000);
+  assert.equal(stopped.p95LagMs, 1000);
+  assert.equal(stopped.lastLagMs, 1000);
+  assert.equal(stopped.maxSecondsBehindMaster, null, 'Seconds_Behind_Master is NULL while stopped');
+  assert.equal(get('fault:stop-replication', 'todo_mysql_slave.1').stopped, false);
+});
+
+test('lag stats: unreadable samples count as errors, not as stopped replication', () => {
+  const s: LagSample = { ...sample(0, 'r', null, false), error: 'tododb-lag exit 1' };
+  const [st] = lagStats([s, sample(100, 'r', 4)], [{ name: 'all', start: 0, end: 200 }]);
+  assert.equal(st!.errors, 1);
+  assert.equal(st!.stopped, false);
+  assert.equal(st!.measured, 1);
+});
+
+test('parseLagLine: tododb-lag JSON, MariaDB-style names, and garbage', () => {
+  const a = parseLagLine('{"heartbeatLagMs":12.3456,"secondsBehindMaster":0,"ioRunning":true,"sqlRunning":true}', 5, 'r1', 'w1');
+  assert.deepEqual(a, { t: 5, replica: 'r1', node: 'w1', heartbeatLagMs: 12.346, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true });
+  const b = parseLagLine('{"heartbeat_lag_ms":"900","Seconds_Behind_Master":null,"Slave_IO_Running":"Yes","Slave_SQL_Running":"No"}', 5, 'r1');
+  assert.equal(b.heartbeatLagMs, 900);
+  assert.equal(b.secondsBehindMaster, null);
+  assert.equal(b.ioRunning, true);
+  assert.equal(b.sqlRunning, false);
+  const c = parseLagLine('ERROR 2002 (HY000): Can\'t connect', 5, 'r1');
+  assert.match(c.error!, /not JSON/);
+  assert.equal(c.heartbeatLagMs, null);
+});
+
+test('lag loop script: one line per reading, an error line when tododb-lag prints nothing', () => {
+  const script = lagLoopScript(100);
+  assert.match(script, /tododb-lag/);
+  assert.match(script, /sleep 0\.100/);
+  assert.match(script, /\|\| exit 0/, 'stops when nobody reads its output');
+});
