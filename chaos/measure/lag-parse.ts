@@ -1,6 +1,7 @@
-// Parses one line of `tododb-lag` (JSON: heartbeatLagMs, secondsBehindMaster, ioRunning,
-// sqlRunning) into a LagSample. Tolerates MariaDB-style names too, and turns anything else into
-// a sample with an error, so a broken reading is visible rather than dropped.
+// Parses one line of `tododb-lag` (JSON: lag_ms, seconds_behind_master, slave_io_running,
+// slave_sql_running as "Yes"/"No", ok/error) into a LagSample. Tolerates camelCase and MariaDB's
+// own names too, and turns anything else into a sample with an error, so a broken reading is
+// visible rather than dropped.
 import type { LagSample } from '../../scripts/lib/run-folder.ts';
 
 function num(v: unknown): number | null {
@@ -31,15 +32,16 @@ export function parseLagLine(line: string, t: number, replica: string, node?: st
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) return { ...base, error: `not a JSON object: ${line.slice(0, 200)}` };
   const r = o as Record<string, unknown>;
-  const lag = num(pick(r, 'heartbeatLagMs', 'heartbeat_lag_ms', 'lagMs'));
+  const lag = num(pick(r, 'lag_ms', 'heartbeatLagMs', 'heartbeat_lag_ms', 'lagMs'));
   const sample: LagSample = {
     ...base,
     heartbeatLagMs: lag === null ? null : Math.round(lag * 1000) / 1000,
-    secondsBehindMaster: num(pick(r, 'secondsBehindMaster', 'Seconds_Behind_Master', 'sbm')),
-    ioRunning: running(pick(r, 'ioRunning', 'Slave_IO_Running', 'io')),
-    sqlRunning: running(pick(r, 'sqlRunning', 'Slave_SQL_Running', 'sql')),
+    secondsBehindMaster: num(pick(r, 'seconds_behind_master', 'secondsBehindMaster', 'Seconds_Behind_Master')),
+    ioRunning: running(pick(r, 'slave_io_running', 'ioRunning', 'Slave_IO_Running')),
+    sqlRunning: running(pick(r, 'slave_sql_running', 'sqlRunning', 'Slave_SQL_Running')),
   };
   const err = pick(r, 'error');
   if (typeof err === 'string' && err) sample.error = err;
+  else if (r.ok === false) sample.error = 'tododb-lag: not ok';
   return sample;
 }

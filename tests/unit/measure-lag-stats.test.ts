@@ -47,7 +47,16 @@ test('lag stats: unreadable samples count as errors, not as stopped replication'
   assert.equal(st!.measured, 1);
 });
 
-test('parseLagLine: tododb-lag JSON, MariaDB-style names, and garbage', () => {
+test('parseLagLine: the tododb-lag line (snake_case, "Yes"/"No"), its error line, other names, garbage', () => {
+  const line =
+    '{"role":"replica","at":"2024-01-01T00:00:00.000000Z","ok":true,"server_id":12,"read_only":true,"lag_ms":87.4310,' +
+    '"heartbeat_age_ms":null,"heartbeat_ts":"2024-01-01T00:00:00.000000Z","seconds_behind_master":0,"slave_io_running":"Yes",' +
+    '"slave_sql_running":"Yes","slave_io_state":"Waiting","last_io_errno":0,"last_io_error":"","last_sql_errno":0,"last_sql_error":""}';
+  assert.deepEqual(parseLagLine(line, 5, 'r1', 'w1'), { t: 5, replica: 'r1', node: 'w1', heartbeatLagMs: 87.431, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true });
+  const stopped = parseLagLine('{"ok":true,"lag_ms":5300.1,"seconds_behind_master":null,"slave_io_running":"No","slave_sql_running":"No"}', 5, 'r1');
+  assert.deepEqual([stopped.heartbeatLagMs, stopped.secondsBehindMaster, stopped.ioRunning, stopped.sqlRunning, stopped.error], [5300.1, null, false, false, undefined]);
+  const down = parseLagLine('{"role":"replica","at":"x","ok":false,"error":"ERROR 2002 (HY000): Can\'t connect"}', 5, 'r1');
+  assert.match(down.error!, /ERROR 2002/);
   const a = parseLagLine('{"heartbeatLagMs":12.3456,"secondsBehindMaster":0,"ioRunning":true,"sqlRunning":true}', 5, 'r1', 'w1');
   assert.deepEqual(a, { t: 5, replica: 'r1', node: 'w1', heartbeatLagMs: 12.346, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true });
   const b = parseLagLine('{"heartbeat_lag_ms":"900","Seconds_Behind_Master":null,"Slave_IO_Running":"Yes","Slave_SQL_Running":"No"}', 5, 'r1');
