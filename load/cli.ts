@@ -1,0 +1,83 @@
+// `npm run load`: one command before every release. Thin: parse, resolve config, run, print.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { PROFILES, SCENARIOS } from './lib/catalog.ts';
+import { PROFILE_DEFS } from './lib/profiles.ts';
+import { runMain } from '../scripts/lib/errors.ts';
+import { ok, warn } from '../scripts/lib/log.ts';
+import { CONFIG_FILE, LOAD_DEFAULTS, readConfigFile, readEnv, resolveConfig, type RawValues } from './run/config.ts';
+import { renderIfAvailable, runLoad } from './run/index.ts';
+import { renderSummary } from './run/render.ts';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+const program = new Command('npm run load')
+  .description(
+    'Run k6 load against the TODO app and give a verdict against the SLOs in load/slo.ts.\n' +
+      'With no --target the embedded local swarm is used (started if needed).\n\n' +
+      'Precedence: flags > environment (GAMEDAY_*) > gameday.config.json ("load" section) > defaults.\n' +
+      'Exit codes: 0 pass, 1 a threshold failed, 2 bad configuration, 3 target unreachable, 5 tool missing, 130 interrupted.',
+  )
+  .addOption(new Option('-p, --profile <name>', `load profile (env GAMEDAY_PROFILE; default ${LOAD_DEFAULTS.profile})`).choices([...PROFILES]))
+  .addOption(new Option('-s, --scenario <name>', `scenario (env GAMEDAY_SCENARIO; default ${LOAD_DEFAULTS.scenario})`).choices([...SCENARIOS]))
+  .option('-t, --target <url>', 'ingress URL of an already running app; nothing local is started (env GAMEDAY_TARGET)')
+  .option('-d, --duration <duration>', "stretch/shrink the profile to this total, e.g. 90s, 5m (env GAMEDAY_DURATION)")
+  .option('-r, --rate <n>', 'base arrival rate in iterations/s (env GAMEDAY_RATE)')
+  .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${LOAD_DEFAULTS.outDir})`)
+  .option('--slo <file>', 'SLO file instead of load/slo.ts (env GAMEDAY_SLO)')
+  .option('--threshold <metric=expr>', 'extra threshold, repeatable, e.g. "http_req_duration{endpoint:api-list}=p(95)<300"', collect, [] as string[])
+  .option('--k6-flag <flag>', 'pass a flag through to `k6 run`, repeatable (e.g. --k6-flag=--http-debug)', collect, [] as string[])
+  .option('--no-dashboard', 'do not export the k6 web dashboard HTML (env GAMEDAY_DASHBOARD=0)')
+  .option('--config <file>', `config file (default ./${CONFIG_FILE})`)
+  .addHelpText(
+    'after',
+    `\nProfiles:\n${PROFILES.map((p) => `  ${p.padEnd(11)} ${PROFILE_DEFS[p].description}`).join('\n')}\n` +
+      `\nScenarios: ${SCENARIOS.join(', ')}\n`,
+  );
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts<Record<string, unknown>>();
+  const fromCli = (k: string) => program.getOptionValueSource(k) === 'cli';
+  const flags: RawValues = {
+    target: o.target,
+    profile: o.profile,
+    scenario: o.scenario,
+    durationS: o.duration,
+    rate: o.rate,
+    outDir: o.outDir,
+    slo: o.slo,
+    thresholds: (o.threshold as string[]).length ? o.threshold : undefined,
+    k6Flags: (o.k6Flag as string[]).length ? o.k6Flag : undefined,
+    dashboard: fromCli('dashboard') ? o.dashboard : undefined,
+  };
+  const file = readConfigFile(path.resolve((o.config as string | undefined) ?? process.env.GAMEDAY_CONFIG ?? CONFIG_FILE));
+  const config = resolveConfig({ flags, env: readEnv(process.env), file: file.values, fileLabel: file.label });
+
+  const result = await runLoad({ config });
+  const color = process.stdout.isTTY && !process.env.NO_COLOR;
+  process.stdout.write(
+    `\n${renderSummary({
+      verdict: result.verdict,
+      scenario: result.plan.scenario,
+      profile: result.plan.profile,
+      target: result.target.ingressUrl,
+      durationS: result.durationS,
+      rows: result.endpoints,
+      thresholds: result.thresholds,
+      failures: result.failures,
+      dir: path.relative(process.cwd(), result.dir) || result.dir,
+      extra: result.extra,
+      color,
+    })}\n`,
+  );
+  try {
+    const report = await renderIfAvailable(result.dir);
+    if (report) ok(`report: ${path.relative(process.cwd(), report) || report}`);
+  } catch (err) {
+    warn(`report not rendered: ${(err as Error).message}`);
+  }
+  return result.exitCode;
+}
+
+await runMain(main);

@@ -1,0 +1,193 @@
+// Configuration of a load run, resolved once at the edge: flags > environment > gameday.config.json
+// ("load" section, plus the shared top-level "target") > defaults. Every value is validated where it
+// came from, so an error names the flag, variable or file key, what was expected and what was got.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PROFILES, SCENARIOS, type ProfileName, type ScenarioName } from '../lib/catalog.ts';
+import { defaults } from '../../scripts/lib/defaults.ts';
+import { ConfigError } from '../../scripts/lib/errors.ts';
+
+export interface LoadConfig {
+  /** ingress URL; undefined = the embedded local swarm (started if needed) */
+  target?: string;
+  profile: ProfileName;
+  scenario: ScenarioName;
+  /** total duration override, seconds */
+  durationS?: number;
+  /** base arrival rate override, iterations/s */
+  rate?: number;
+  /** where run folders are created */
+  outDir: string;
+  /** extra k6 flags, passed through verbatim */
+  k6Flags: string[];
+  dashboard: boolean;
+  /** SLO module (.ts/.js default export) or .json; undefined = load/slo.ts */
+  slo?: string;
+  /** extra thresholds "metric{tag:value}=expr" on top of the SLO file */
+  thresholds: string[];
+  httpTimeoutS: number;
+  rywTimeoutMs: number;
+  rywPollMs: number;
+}
+
+/** Load-specific defaults (the shared ones come from scripts/lib/defaults.ts). */
+export const LOAD_DEFAULTS: LoadConfig = {
+  target: undefined,
+  profile: 'load',
+  scenario: 'mixed',
+  outDir: defaults.reportsDir,
+  k6Flags: [],
+  dashboard: true,
+  thresholds: [],
+  httpTimeoutS: 10,
+  rywTimeoutMs: 5000,
+  rywPollMs: 100,
+};
+
+export const CONFIG_FILE = 'gameday.config.json';
+
+/** "90", "90s", "2m", "1m30s", "1h" -> seconds; null when malformed. */
+export function parseDuration(v: string): number | null {
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
+  if (!m || !s) return null;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+type Field = keyof LoadConfig;
+
+interface FieldSpec {
+  flag: string;
+  env: string;
+  fileKey: string;
+  expected: string;
+  /** from a string (flag, env) or a JSON value (file) to the typed value; undefined = invalid */
+  parse: (raw: unknown) => unknown;
+}
+
+const str = (raw: unknown) => (typeof raw === 'string' && raw.trim() ? raw.trim() : undefined);
+const num = (raw: unknown) => (typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN);
+const positive = (raw: unknown) => {
+  const n = num(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+const oneOf =
+  <T extends string>(list: readonly T[]) =>
+  (raw: unknown) =>
+    typeof raw === 'string' && (list as readonly string[]).includes(raw) ? raw : undefined;
+const bool = (raw: unknown) => {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string' && /^(1|true|yes|on)$/i.test(raw)) return true;
+  if (typeof raw === 'string' && /^(0|false|no|off)$/i.test(raw)) return false;
+  return undefined;
+};
+const stringList = (raw: unknown) => {
+  if (Array.isArray(raw)) return raw.every((x) => typeof x === 'string') ? raw : undefined;
+  if (typeof raw === 'string') return raw.split(/\s+/).filter(Boolean); // env: space-separated
+  return undefined;
+};
+const url = (raw: unknown) => {
+  const s = str(raw);
+  if (!s || !z.url({ protocol: /^https?$/ }).safeParse(s).success) return undefined;
+  return s.replace(/\/+$/, '');
+};
+const duration = (raw: unknown) => {
+  if (typeof raw === 'number') return raw > 0 ? raw : undefined;
+  const s = typeof raw === 'string' ? parseDuration(raw) : null;
+  return s !== null && s > 0 ? s : undefined;
+};
+
+export const FIELDS: Record<Field, FieldSpec> = {
+  target: { flag: '--target', env: 'GAMEDAY_TARGET', fileKey: 'target', expected: 'an http(s) URL like http://127.0.0.1:18080', parse: url },
+  profile: { flag: '--profile', env: 'GAMEDAY_PROFILE', fileKey: 'load.profile', expected: `one of ${PROFILES.join(', ')}`, parse: oneOf(PROFILES) },
+  scenario: { flag: '--scenario', env: 'GAMEDAY_SCENARIO', fileKey: 'load.scenario', expected: `one of ${SCENARIOS.join(', ')}`, parse: oneOf(SCENARIOS) },
+  durationS: { flag: '--duration', env: 'GAMEDAY_DURATION', fileKey: 'load.duration', expected: 'a duration like 90s, 2m or 1m30s', parse: duration },
+  rate: { flag: '--rate', env: 'GAMEDAY_RATE', fileKey: 'load.rate', expected: 'a positive number of iterations per second', parse: positive },
+  outDir: { flag: '--out-dir', env: 'GAMEDAY_OUT_DIR', fileKey: 'load.outDir', expected: 'a directory path', parse: str },
+  k6Flags: { flag: '--k6-flag', env: 'GAMEDAY_K6_FLAGS', fileKey: 'load.k6Flags', expected: 'k6 command-line flags', parse: stringList },
+  dashboard: { flag: '--no-dashboard', env: 'GAMEDAY_DASHBOARD', fileKey: 'load.dashboard', expected: 'true or false', parse: bool },
+  slo: { flag: '--slo', env: 'GAMEDAY_SLO', fileKey: 'load.slo', expected: 'a path to an SLO file (.ts, .js or .json)', parse: str },
+  thresholds: { flag: '--threshold', env: 'GAMEDAY_THRESHOLDS', fileKey: 'load.thresholds', expected: 'thresholds like "http_req_duration{endpoint:api-list}=p(95)<300"', parse: stringList },
+  httpTimeoutS: { flag: '--http-timeout', env: 'GAMEDAY_HTTP_TIMEOUT', fileKey: 'load.httpTimeout', expected: 'a duration like 10s', parse: duration },
+  rywTimeoutMs: { flag: '--ryw-timeout', env: 'GAMEDAY_RYW_TIMEOUT', fileKey: 'load.rywTimeout', expected: 'a duration like 5s', parse: (r) => mul(duration(r), 1000) },
+  rywPollMs: { flag: '--ryw-poll', env: 'GAMEDAY_RYW_POLL', fileKey: 'load.rywPoll', expected: 'a duration like 0.1s', parse: (r) => mul(duration(r), 1000) },
+};
+
+function mul(v: number | undefined, k: number) {
+  return v === undefined ? undefined : Math.round(v * k);
+}
+
+export type RawValues = Partial<Record<Field, unknown>>;
+
+/** Reads gameday.config.json: its "load" section and the shared top-level "target". */
+export function readConfigFile(file: string): { values: RawValues; label: string } {
+  const label = path.basename(file);
+  if (!fs.existsSync(file)) return { values: {}, label };
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: expected valid JSON, got a parse error`, { cause: err });
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${file}: expected a JSON object, got ${JSON.stringify(json)}`);
+  const root = json as Record<string, unknown>;
+  const load = root.load ?? {};
+  if (!load || typeof load !== 'object' || Array.isArray(load)) throw new ConfigError(`${label}: load: expected an object, got ${JSON.stringify(load)}`);
+  const values: RawValues = {};
+  if (root.target !== undefined) values.target = root.target;
+  const byKey = new Map(Object.entries(FIELDS).map(([f, s]) => [s.fileKey.replace(/^load\./, ''), f as Field]));
+  for (const [k, v] of Object.entries(load as Record<string, unknown>)) {
+    const field = byKey.get(k);
+    if (!field || field === 'target') {
+      const known = [...byKey.keys()].filter((x) => x !== 'target').join(', ');
+      throw new ConfigError(`${label}: load.${k}: unknown key; expected one of ${known}`);
+    }
+    values[field] = v;
+  }
+  return { values, label };
+}
+
+/** Raw values from GAMEDAY_* variables. */
+export function readEnv(env: NodeJS.ProcessEnv): RawValues {
+  const values: RawValues = {};
+  for (const [field, spec] of Object.entries(FIELDS) as [Field, FieldSpec][]) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') values[field] = v;
+  }
+  return values;
+}
+
+export interface Sources {
+  flags: RawValues;
+  env: RawValues;
+  file: RawValues;
+  fileLabel?: string;
+}
+
+/** flags > env > file > defaults; each value validated with the name of where it came from. */
+export function resolveConfig(src: Sources, base: LoadConfig = LOAD_DEFAULTS): LoadConfig {
+  const out: Record<string, unknown> = { ...base };
+  for (const [field, spec] of Object.entries(FIELDS) as [Field, FieldSpec][]) {
+    const layers: [RawValues, string][] = [
+      [src.flags, spec.flag],
+      [src.env, spec.env],
+      [src.file, `${src.fileLabel ?? CONFIG_FILE}: ${spec.fileKey}`],
+    ];
+    for (const [values, label] of layers) {
+      if (values[field] === undefined) continue;
+      const parsed = spec.parse(values[field]);
+      if (parsed === undefined || (typeof parsed === 'number' && !Number.isFinite(parsed))) {
+        throw new ConfigError(`${label}: expected ${spec.expected}, got ${JSON.stringify(values[field])}`);
+      }
+      out[field] = parsed;
+      break;
+    }
+  }
+  const cfg = out as unknown as LoadConfig;
+  if (cfg.rywPollMs > cfg.rywTimeoutMs) {
+    throw new ConfigError(`${FIELDS.rywPollMs.flag}: expected at most the read-your-writes timeout (${cfg.rywTimeoutMs} ms), got ${cfg.rywPollMs} ms`);
+  }
+  return cfg;
+}

@@ -1,0 +1,325 @@
+// Running k6 for one load run: validate the SLO, find the target (embedded swarm unless given),
+// check it answers, bundle, run k6 into a run folder, read the summary, close the folder.
+// `startLoad` returns while k6 runs (chaos runs load in the background); `runLoad` waits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { makePlan, type RunPlan } from '../lib/plan.ts';
+import { PROFILE_DEFS, profileStages, totalSeconds } from '../lib/profiles.ts';
+import { ConfigError, GamedayError } from '../../scripts/lib/errors.ts';
+import { info, step, warn } from '../../scripts/lib/log.ts';
+import { closeRunFolder, createRunFolder, runId, writeJson, type RunMeta } from '../../scripts/lib/run-folder.ts';
+import { bundleScenario, LOAD_DIR } from './bundle.ts';
+import { LOAD_DEFAULTS, type LoadConfig } from './config.ts';
+import { gitRevision } from './git.ts';
+import { findChromium, findK6, K6_EXIT, k6Version } from './k6.ts';
+import { checkReachable } from './reachability.ts';
+import { describeFailure, endpointRows, thresholdOutcomes, type EndpointRow, type K6Summary, type ThresholdOutcome } from './results.ts';
+import { loadSlo, withExtraThresholds } from './slo.ts';
+
+export const ARTIFACTS = {
+  summary: 'k6-summary.json',
+  timeseries: 'k6-timeseries.json.gz',
+  dashboard: 'k6-dashboard.html',
+  log: 'k6.log',
+  bundleDir: 'k6-bundle',
+} as const;
+
+export interface TargetInfo {
+  ingressUrl: string;
+  statsUrl?: string;
+  dockerHost?: string;
+  embedded: boolean;
+}
+
+export interface StartLoadOptions {
+  /** resolved configuration (missing fields take LOAD_DEFAULTS) */
+  config?: Partial<LoadConfig>;
+  /** write the k6 artifacts into this existing folder (owned by the caller, e.g. a chaos run):
+   *  no run.json is created or closed here */
+  runDir?: string;
+  /** extra tags on every k6 sample, e.g. { experiment: 'kill-api' } */
+  tags?: Record<string, string>;
+  /** skip the reachability check (the caller already knows the target answers) */
+  skipReachability?: boolean;
+  /** no progress lines on stderr */
+  quiet?: boolean;
+}
+
+export interface LoadResult {
+  dir: string;
+  plan: RunPlan;
+  target: TargetInfo;
+  verdict: 'pass' | 'fail' | 'interrupted' | 'error';
+  /** process exit code for a CLI: 0 pass, 1 fail/error, 130 interrupted */
+  exitCode: number;
+  k6ExitCode: number | null;
+  thresholds: ThresholdOutcome[];
+  failures: string[];
+  endpoints: EndpointRow[];
+  durationS?: number;
+  /** when k6 started / ended (epoch ms): the frame to join time series with fault windows */
+  startedAt: number;
+  endedAt: number;
+  /** custom metric values worth a line in the summary */
+  extra: Record<string, string>;
+}
+
+export interface LoadHandle {
+  dir: string;
+  plan: RunPlan;
+  target: TargetInfo;
+  /** resolves when k6 has exited and the folder is closed */
+  done: Promise<LoadResult>;
+  /** asks k6 to stop gracefully (SIGINT: it still writes its summary); the run counts as interrupted */
+  stop(): void;
+}
+
+async function resolveTarget(cfg: LoadConfig): Promise<TargetInfo> {
+  if (cfg.target) return { ingressUrl: cfg.target, embedded: false };
+  // the embedded default: the lead's local swarm, started if it is not up
+  const spec = '../../scripts/lib/local-swarm.ts';
+  let mod: { ensureLocalStack?: () => Promise<{ ingressUrl: string; statsUrl: string; dockerHost: string }> };
+  try {
+    mod = (await import(spec)) as typeof mod;
+  } catch (err) {
+    throw new ConfigError('no --target given and the embedded stack (scripts/lib/local-swarm.ts) could not be loaded; pass --target <ingress url>', {
+      cause: err,
+    });
+  }
+  if (typeof mod.ensureLocalStack !== 'function') {
+    throw new ConfigError('no --target given and scripts/lib/local-swarm.ts has no ensureLocalStack(); pass --target <ingress url>');
+  }
+  const s = await mod.ensureLocalStack();
+  return { ingressUrl: s.ingressUrl.replace(/\/+$/, ''), statsUrl: s.statsUrl, dockerHost: s.dockerHost, embedded: true };
+}
+
+function dashboardPeriod(totalS: number): string {
+  // k6 skips the HTML report when it has too few aggregation periods; aim for ~30 of them
+  return `${Math.min(10, Math.max(1, Math.round(totalS / 30)))}s`;
+}
+
+/** Validates config and SLO, prepares target, folder and bundle, and starts k6. */
+export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle> {
+  const cfg: LoadConfig = { ...LOAD_DEFAULTS, ...stripUndefined(opts.config ?? {}) };
+  const say = opts.quiet ? () => undefined : step;
+
+  // configuration errors first: nothing is started for a config that cannot run
+  const slo = withExtraThresholds(await loadSlo(cfg.slo), cfg.thresholds);
+  const k6 = findK6();
+  const browserPath = cfg.scenario === 'browser' ? findChromium() : undefined;
+
+  if (!cfg.target) say('no --target: using the embedded local swarm (starting it if needed)');
+  const target = await resolveTarget(cfg);
+  if (!opts.skipReachability) {
+    say(`checking ${target.ingressUrl} answers`);
+    await checkReachable(target.ingressUrl);
+  }
+  const version = await k6Version(k6);
+
+  const label = `${cfg.scenario}-${cfg.profile}`;
+  const meta: Omit<RunMeta, 'schemaVersion' | 'status'> = {
+    id: runId('load', label),
+    kind: 'load',
+    startedAt: new Date().toISOString(),
+    git: gitRevision(LOAD_DIR),
+    target,
+    profile: cfg.profile,
+    scenario: cfg.scenario,
+    k6Version: version,
+    config: cfg,
+  };
+  const owned = !opts.runDir;
+  const dir = opts.runDir ? path.resolve(opts.runDir) : createRunFolder(cfg.outDir, meta);
+  fs.mkdirSync(dir, { recursive: true });
+
+  const plan = makePlan({
+    target: target.ingressUrl,
+    scenario: cfg.scenario,
+    profile: cfg.profile,
+    slo,
+    rate: cfg.rate,
+    durationS: cfg.durationS,
+    ryw: { timeoutMs: cfg.rywTimeoutMs, pollMs: cfg.rywPollMs },
+    httpTimeoutS: cfg.httpTimeoutS,
+    summaryPath: path.join(dir, ARTIFACTS.summary),
+    tags: opts.tags,
+  });
+  if (owned) writeJson(dir, 'run.json', { ...readMeta(dir), config: { ...cfg, slo: cfg.slo ?? 'load/slo.ts', plan } });
+  else writeJson(dir, 'k6-plan.json', plan);
+
+  let bundle: string;
+  try {
+    bundle = await bundleScenario(cfg.scenario, path.join(dir, ARTIFACTS.bundleDir));
+  } catch (err) {
+    if (owned) closeRunFolder(dir, { status: 'failed', verdict: 'fail', exitCode: 1, failures: ['bundling failed'] });
+    throw err;
+  }
+
+  const totalS = totalSeconds(profileStages(PROFILE_DEFS[cfg.profile], cfg.durationS));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GAMEDAY_PLAN: JSON.stringify(plan),
+    K6_NO_USAGE_REPORT: 'true', // no traffic leaves the machine
+    ...(cfg.dashboard
+      ? {
+          K6_WEB_DASHBOARD: 'true',
+          K6_WEB_DASHBOARD_EXPORT: path.join(dir, ARTIFACTS.dashboard),
+          K6_WEB_DASHBOARD_PORT: process.env.K6_WEB_DASHBOARD_PORT ?? '-1',
+          K6_WEB_DASHBOARD_PERIOD: process.env.K6_WEB_DASHBOARD_PERIOD ?? dashboardPeriod(totalS),
+        }
+      : { K6_WEB_DASHBOARD: 'false' }),
+    ...(browserPath
+      ? {
+          K6_BROWSER_EXECUTABLE_PATH: browserPath,
+          K6_BROWSER_HEADLESS: 'true',
+          // chromium refuses to run as root with its sandbox on
+          ...(process.getuid?.() === 0 ? { K6_BROWSER_ARGS: [process.env.K6_BROWSER_ARGS, 'no-sandbox'].filter(Boolean).join(',') } : {}),
+        }
+      : {}),
+  };
+  const args = ['run', '--no-color', '--out', `json=${path.join(dir, ARTIFACTS.timeseries)}`, ...cfg.k6Flags, bundle];
+
+  say(`k6 ${version}: ${cfg.scenario} / ${cfg.profile} (${totalS} s planned) -> ${path.relative(process.cwd(), dir) || dir}`);
+  const log = fs.createWriteStream(path.join(dir, ARTIFACTS.log));
+  log.write(`$ k6 ${args.join(' ')}\n`);
+  const startedAt = Date.now();
+  // own process group: a terminal Ctrl-C reaches us once and is forwarded once (a second SIGINT
+  // would make k6 stop hard, without its summary)
+  const child = spawn(k6, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let interrupted = false;
+  const stop = () => {
+    if (interrupted) return;
+    interrupted = true;
+    if (child.exitCode === null) child.kill('SIGINT');
+  };
+  const onSignal = () => {
+    if (!opts.quiet) warn('interrupt: stopping k6 (it writes its summary first)');
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  pipeOutput(child, log, opts.quiet);
+
+  const done = (async (): Promise<LoadResult> => {
+    let code: number | null;
+    try {
+      code = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (c) => resolve(c));
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await new Promise<void>((r) => log.end(r));
+    }
+    return finish({ dir, plan, target, owned, code, interrupted, startedAt, endedAt: Date.now() });
+  })();
+  return { dir, plan, target, done, stop };
+}
+
+export async function runLoad(opts: StartLoadOptions = {}): Promise<LoadResult> {
+  return (await startLoad(opts)).done;
+}
+
+function finish(x: {
+  dir: string;
+  plan: RunPlan;
+  target: TargetInfo;
+  owned: boolean;
+  code: number | null;
+  interrupted: boolean;
+  startedAt: number;
+  endedAt: number;
+}): LoadResult {
+  const summaryFile = path.join(x.dir, ARTIFACTS.summary);
+  const summary = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as K6Summary) : undefined;
+  const thresholds = summary ? thresholdOutcomes(summary) : [];
+  const failures = summary ? thresholds.filter((t) => !t.ok).map((t) => describeFailure(summary, t)) : [];
+  let verdict: LoadResult['verdict'];
+  if (x.interrupted) verdict = 'interrupted';
+  else if (x.code === 0 && !failures.length) verdict = 'pass';
+  else if (x.code === 0 || x.code === 99) verdict = 'fail';
+  else verdict = 'error';
+  if (verdict === 'error' || (verdict === 'fail' && !failures.length)) {
+    failures.push(`k6 exited with code ${x.code ?? 'signal'}${x.code !== null && K6_EXIT[x.code] ? ` (${K6_EXIT[x.code]})` : ''}: see ${ARTIFACTS.log}`);
+  }
+  if (!summary && verdict !== 'interrupted') failures.push(`k6 wrote no summary (${ARTIFACTS.summary})`);
+  const exitCode = verdict === 'pass' ? 0 : verdict === 'interrupted' ? 130 : 1;
+  if (x.owned) {
+    closeRunFolder(x.dir, {
+      status: verdict === 'interrupted' ? 'interrupted' : verdict === 'error' ? 'failed' : 'completed',
+      verdict: verdict === 'pass' ? 'pass' : verdict === 'interrupted' ? undefined : 'fail',
+      exitCode,
+      failures,
+    });
+  }
+  const extra: Record<string, string> = {};
+  const ryw = summary?.metrics.read_your_writes_ms?.values;
+  const vis = summary?.metrics.read_your_writes_visible?.values;
+  if (ryw?.count) {
+    extra['read-your-writes'] = `p50 ${ryw['p(50)'].toFixed(0)} ms, p95 ${ryw['p(95)'].toFixed(0)} ms, max ${ryw.max.toFixed(0)} ms over ${ryw.count} writes${vis ? `, ${((vis.rate ?? 0) * 100).toFixed(1)}% visible in time` : ''}`;
+  }
+  const dropped = summary?.metrics.dropped_iterations?.values?.count;
+  const iterations = summary?.metrics.iterations?.values?.count;
+  if (iterations !== undefined) extra.iterations = `${iterations} done, ${dropped ?? 0} dropped by k6`;
+  return {
+    dir: x.dir,
+    plan: x.plan,
+    target: x.target,
+    verdict,
+    exitCode,
+    k6ExitCode: x.code,
+    thresholds,
+    failures,
+    endpoints: summary ? endpointRows(summary) : [],
+    durationS: summary?.state?.testRunDurationMs ? summary.state.testRunDurationMs / 1000 : undefined,
+    startedAt: x.startedAt,
+    endedAt: x.endedAt,
+    extra,
+  };
+}
+
+/** k6 output -> k6.log; a progress line every 10 s and k6's warnings/errors to stderr. */
+function pipeOutput(child: ChildProcess, log: fs.WriteStream, quiet?: boolean): void {
+  let lastProgress = 0;
+  const onData = (buf: Buffer) => {
+    log.write(buf);
+    if (quiet) return;
+    for (const line of buf.toString('utf8').split('\n')) {
+      if (/level=(error|warning)/.test(line)) warn(`k6: ${line.replace(/^time="[^"]*"\s*/, '')}`);
+      else if (/^running \(/.test(line) && Date.now() - lastProgress >= 10_000) {
+        lastProgress = Date.now();
+        info(`k6 ${line.trim()}`);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+}
+
+function readMeta(dir: string): RunMeta {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunMeta;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Renders the run folder with reports/render.ts when that module exists; returns what it reports. */
+export async function renderIfAvailable(dir: string): Promise<string | undefined> {
+  const spec = pathToFileURL(path.join(LOAD_DIR, '..', 'reports', 'render.ts')).href;
+  let mod: { renderRunFolder?: (d: string) => unknown };
+  try {
+    mod = (await import(spec)) as typeof mod;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && !fs.existsSync(new URL(spec))) return undefined;
+    throw new GamedayError('E_FAILED', `rendering the report of ${dir} failed`, 1, { cause: err });
+  }
+  if (typeof mod.renderRunFolder !== 'function') return undefined;
+  const out = await mod.renderRunFolder(dir);
+  if (typeof out === 'string') return out;
+  const html = path.join(dir, 'report.html');
+  return fs.existsSync(html) ? html : undefined;
+}
