@@ -9,7 +9,8 @@
 //   k6-timeseries.json.gz  k6 --out json (gzipped NDJSON of Point/Metric lines)
 //   k6-dashboard.html   k6 web dashboard export
 //   k6.log              k6 stdout/stderr
-//   journal.json        ChaosJournal (chaos / gameday)
+//   journal.json        ChaosJournal (chaos / gameday: phases of all experiments, prefixed "<experiment>/")
+//   gameday.json        GamedayJournal (gameday only: one ChaosJournal per experiment)
 //   probe.jsonl         ProbeSample per line
 //   lag.jsonl           LagSample per line
 //   writes.jsonl        WriteRecord per line
@@ -127,6 +128,9 @@ export interface FaultWindow {
   start: number;
   end?: number;
   target?: string;
+  kind?: string; // fault kind (chaos/faults), e.g. "kill-tasks"
+  description?: string; // the fault's plan line
+  notes?: Record<string, unknown>; // observations while injecting, e.g. { updateState: 'rollback_completed' }
 }
 
 export interface Phase {
@@ -155,7 +159,16 @@ export interface ChaosJournal {
   phases: Phase[];
   rollbacks: { fault: string; ok: boolean; error?: string }[];
   recovery?: { service: string; backAtDesiredMs: number | null }[];
+  steadyStateRecoveredMs?: number | null; // first injection -> steady state holds again (null: it did not)
+  plan?: string[]; // the plan lines (what --dry-run prints)
   error?: string;
+}
+
+/** gameday.json: one journal per experiment of a game day (journal.json then aggregates them). */
+export interface GamedayJournal {
+  plan: string; // plan file
+  status: 'completed' | 'failed' | 'aborted' | 'interrupted';
+  experiments: ChaosJournal[];
 }
 
 export function runId(kind: RunKind, label: string, now = new Date()): string {

@@ -1,0 +1,77 @@
+// `npm run chaos -- <experiment> [options]`: one experiment under load, a verdict table at the end.
+// Thin: parse, validate, hand over to the session.
+import { Command } from 'commander';
+import { ConfigError, ExitCode, runMain } from '../scripts/lib/errors.ts';
+import { info, ok, step, warn } from '../scripts/lib/log.ts';
+import { experiments, getExperiment } from './experiments/index.ts';
+import { faults } from './faults/index.ts';
+import { Ledger } from './ledger.ts';
+import { addCommonOptions, interruptController, resolveCommon } from './options.ts';
+import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
+import { dryRunPreflight } from './preflight.ts';
+import { recoverWith, runSession } from './session.ts';
+import { chaosContext } from './target.ts';
+
+const program = addCommonOptions(
+  new Command('npm run chaos --')
+    .description(
+      'Run one chaos experiment against the swarm while probing the app, and give a verdict.\n' +
+        'Exit codes: 0 pass, 1 a tolerance failed, 2 bad input, 3 unreachable, 4 refused for safety, 130 interrupted.',
+    )
+    .argument('[experiment]', 'experiment id (see --list)')
+    .option('--list', 'list the experiments and the fault kinds')
+    .option('--dry-run', 'print the plan and run the read-only safety checks; touch nothing')
+    .option('--recover', 'undo every fault a killed run left in the ledger, then exit'),
+);
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts<Record<string, unknown>>();
+  const id = program.args[0];
+
+  if (o.list) {
+    for (const e of experiments.values()) process.stdout.write(`${e.id.padEnd(30)} ${e.title}\n${''.padEnd(30)} tolerances: ${describeTolerances(e)}\n`);
+    process.stdout.write(`\nfault kinds:\n${[...faults.values()].map((f) => `  ${f.kind.padEnd(18)} ${f.summary}`).join('\n')}\n`);
+    return ExitCode.ok;
+  }
+
+  const common = resolveCommon(o);
+  if (o.recover) {
+    const ctx = chaosContext(common.target, { maxShare: 1, allowManager: true, log: info });
+    const ledger = new Ledger();
+    step(`recovering from the ledger ${ledger.file}`);
+    const results = await recoverWith(ctx, ledger, faults);
+    if (!results.length) ok('nothing to recover');
+    for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error}`}`);
+    return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
+  }
+
+  if (!id) throw new ConfigError('experiment: expected an experiment id (see --list), got none');
+  const exp = getExperiment(id);
+  const plan = planExperiment(exp, faults);
+
+  if (o.dryRun) {
+    process.stdout.write(`${formatPlan(exp, plan)}\n`);
+    await dryRunPreflight([exp], [plan], common);
+    return ExitCode.ok;
+  }
+
+  const ac = interruptController((l) => warn(l));
+  const result = await runSession({
+    kind: 'chaos',
+    label: exp.id,
+    experiments: [exp],
+    target: common.target,
+    outDir: common.outDir,
+    probeRate: common.probeRate,
+    writeRate: common.writeRate,
+    load: common.load,
+    maxShare: common.maxShare,
+    allowManager: common.allowManager,
+    signal: ac.signal,
+    config: { experiment: exp, options: { ...common, target: common.target } },
+  });
+  return result.exitCode;
+}
+
+await runMain(main);

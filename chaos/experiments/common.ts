@@ -1,0 +1,27 @@
+// Shared pieces of the experiment definitions: the services of the TODO application (seed names)
+// and the default steady state / timing, so each experiment file states only what is its own.
+import type { ExperimentInput } from '../model.ts';
+
+export const SERVICES = {
+  primary: 'todo_mysql_master',
+  replica: 'todo_mysql_slave',
+  api: 'todo_app_api',
+  apiNginx: 'todo_app_nginx',
+  web: 'todo_frontend_web',
+  webNginx: 'todo_frontend_nginx',
+  haproxy: 'todo_ingress_haproxy',
+} as const;
+
+export const ALL_SERVICES = Object.values(SERVICES);
+
+export const STEADY: NonNullable<ExperimentInput['steadyState']> = {
+  services: ALL_SERVICES,
+  ingress: ['/api/healthz', '/'],
+  replication: true,
+};
+
+/** Short phases: CI runs every experiment in well under a minute each. */
+export const TIMING = { beforeMs: 5000, afterMs: 5000, recoveryTimeoutMs: 120_000 };
+
+/** What a kill of one of two tasks may cost at most: a few requests in flight. */
+export const ONE_TASK_LOST = { minAvailability: 99, maxOutageMs: 3000, maxRecoveryMs: 60_000 };

@@ -1,0 +1,15 @@
+import { defineExperiment } from '../model.ts';
+import { SERVICES, STEADY, TIMING } from './common.ts';
+
+export default defineExperiment({
+  id: 'replica-replication-stopped',
+  title: 'Stop replication on one replica (STOP SLAVE)',
+  description:
+    'One replica stops applying the primary\'s changes while still answering reads, ever staler. The lag sampler must ' +
+    'report it as lagging; the undo runs START SLAVE and it must catch up.',
+  targets: { services: [SERVICES.replica] },
+  steadyState: STEADY,
+  method: [{ type: 'fault', fault: 'stop-replication', params: { service: SERVICES.replica, count: 1 }, holdMs: 8_000 }],
+  tolerances: { expectLagging: true, laggingAboveMs: 2000, minAvailability: 99 },
+  timing: TIMING,
+});

@@ -1,0 +1,65 @@
+// Service spec helpers shared by the update faults: what counts as "the same spec" for undo, and
+// waiting for Swarm's update state machine to settle.
+import type Dockerode from 'dockerode';
+import { inspectService, waitFor } from '../swarm.ts';
+
+/** The parts of a TaskTemplate an update fault changes; ForceUpdate is ignored on purpose. */
+export function taskFingerprint(spec: any): string {
+  const t = spec?.TaskTemplate ?? {};
+  const c = t.ContainerSpec ?? {};
+  return JSON.stringify({
+    image: c.Image,
+    env: [...(c.Env ?? [])].sort(),
+    command: c.Command ?? null,
+    args: c.Args ?? null,
+    healthcheck: c.Healthcheck ?? null,
+    stopGrace: c.StopGracePeriod ?? null,
+    update: spec?.UpdateConfig ?? null,
+  });
+}
+
+export function setEnv(env: string[] | undefined, patch: Record<string, string | null>): string[] {
+  const map = new Map((env ?? []).map((e) => [e.split('=')[0], e] as const));
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) map.delete(k);
+    else map.set(k, `${k}=${v}`);
+  }
+  return [...map.values()];
+}
+
+export const TERMINAL_UPDATE_STATES = ['completed', 'paused', 'rollback_completed', 'rollback_paused'];
+
+/**
+ * Waits until the update Swarm started after `since` (the UpdateStatus.StartedAt seen before the
+ * change) reaches a terminal state, and returns that state.
+ */
+export async function waitUpdateSettled(
+  swarm: Dockerode,
+  service: string,
+  since: string | undefined,
+  timeoutMs: number,
+): Promise<{ state: string; message?: string }> {
+  return waitFor(
+    `the update of ${service} to settle`,
+    async () => {
+      const svc = await inspectService(swarm, service);
+      const st = svc.UpdateStatus;
+      if (!st || st.StartedAt === since) return undefined;
+      return TERMINAL_UPDATE_STATES.includes(st.State) ? { state: st.State as string, message: st.Message as string | undefined } : undefined;
+    },
+    { timeoutMs, intervalMs: 1000 },
+  );
+}
+
+/** Restores TaskTemplate + UpdateConfig captured in `previous` unless the service already has them. */
+export async function restoreSpec(swarm: Dockerode, service: string, previous: any, log: (l: string) => void): Promise<boolean> {
+  const svc = await inspectService(swarm, service);
+  if (taskFingerprint(svc.Spec) === taskFingerprint(previous)) return false;
+  log(`restore the spec of ${service}`);
+  const spec = structuredClone(svc.Spec);
+  spec.TaskTemplate = { ...previous.TaskTemplate, ForceUpdate: (svc.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
+  spec.UpdateConfig = previous.UpdateConfig;
+  spec.RollbackConfig = previous.RollbackConfig;
+  await swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
+  return true;
+}

@@ -1,0 +1,50 @@
+// Stop replication on one DB replica (STOP SLAVE): it keeps answering reads, ever staler. The lag
+// sampler must report it lagging. Undo: START SLAVE (a replaced task starts replicating anyway).
+import { z } from 'zod';
+import type { Fault, UndoEntry } from './types.ts';
+import { execOk, needHost } from './types.ts';
+import { pickTaskRefs, type TaskRef } from './task-netns.ts';
+
+const schema = z.object({
+  service: z.string().min(1).default('todo_mysql_slave'),
+  count: z.number().int().positive().default(1),
+  /** SQL client inside the DB image; root connects through the unix socket */
+  client: z.array(z.string()).default(['mariadb', '--protocol=socket', '--socket=/run/mysqld/mysqld.sock', '-uroot']),
+});
+type Params = z.infer<typeof schema>;
+interface Entry extends UndoEntry {
+  tasks: TaskRef[];
+}
+
+async function sql(ctx: Parameters<Fault['inject']>[0], t: TaskRef, client: string[], statement: string): Promise<string> {
+  return execOk(ctx, t.node, ['docker', 'exec', '-u', 'root', t.container, ...client, '-e', statement], `${statement} in ${t.service}.${t.slot}`);
+}
+
+export const stopReplication: Fault<Params, Entry> = {
+  kind: 'stop-replication',
+  summary: 'STOP SLAVE on DB replica task(s); undo: START SLAVE',
+  needsHost: true,
+  schema,
+  describe: (p) => `STOP SLAVE on ${p.count} task(s) of ${p.service}; undo: START SLAVE`,
+  targets: (p) => ({ services: [p.service], nodes: [] }),
+  async prepare(ctx, p, name) {
+    return { kind: 'stop-replication', name, params: p, tasks: await pickTaskRefs(ctx, p.service, p.count) };
+  },
+  async inject(ctx, entry) {
+    for (const t of entry.tasks) {
+      ctx.log(`STOP SLAVE on ${t.service}.${t.slot} (${t.node})`);
+      await sql(ctx, t, entry.params.client as string[], 'STOP SLAVE');
+    }
+    return entry;
+  },
+  async undo(ctx, entry) {
+    const { nodeExec } = needHost(ctx, 'stop-replication');
+    for (const t of entry.tasks) {
+      // the task may have been replaced: then its container is gone and the new one replicates
+      const alive = await nodeExec(t.node, ['docker', 'inspect', '-f', '{{.State.Running}}', t.container], { timeoutMs: 15_000 });
+      if (alive.exitCode !== 0 || alive.stdout.trim() !== 'true') continue;
+      ctx.log(`START SLAVE on ${t.service}.${t.slot}`);
+      await sql(ctx, t, entry.params.client as string[], 'START SLAVE');
+    }
+  },
+};

@@ -1,0 +1,104 @@
+// The one small interface every fault implements. Describing (describe) is apart from applying
+// (prepare/inject), and every injection has its undo. prepare() resolves the concrete targets and
+// captures what undo needs WITHOUT touching anything, so the ledger can hold the undo entry before
+// the first change is made: a run killed mid-injection still leaves enough on disk to heal.
+import type Dockerode from 'dockerode';
+import { z } from 'zod';
+import { ConfigError, EnvironmentError } from '../../scripts/lib/errors.ts';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export type NodeExec = (node: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }) => Promise<ExecResult>;
+
+/** What a fault may use. host/nodeExec exist only on the local (embedded) swarm. */
+export interface ChaosContext {
+  swarm: Dockerode;
+  dockerHost: string;
+  /** host engine running the node containers (local swarm only) */
+  host?: Dockerode;
+  /** run a command inside a node container (local swarm only) */
+  nodeExec?: NodeExec;
+  /** host bridge network the node containers share (local swarm only) */
+  hostNetwork?: string;
+  /** blast radius: max share of a service's tasks one fault may kill */
+  maxShare: number;
+  allowManager: boolean;
+  log: (line: string) => void;
+}
+
+/** Serializable ledger entry: everything undo() needs, written before inject() changes anything. */
+export interface UndoEntry {
+  kind: string;
+  name: string;
+  params: Record<string, unknown>;
+  /** observations made while injecting (e.g. the final update state of a bad update) */
+  notes?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface FaultTargets {
+  services: string[];
+  nodes: string[];
+}
+
+export interface Fault<P = any, E extends UndoEntry = UndoEntry> {
+  kind: string;
+  summary: string;
+  /** needs the host engine / node exec: only possible on the embedded local swarm */
+  needsHost: boolean;
+  schema: z.ZodType<P>;
+  /** one plan line; pure */
+  describe(params: P): string;
+  /** what the safety checks must look at */
+  targets(params: P): FaultTargets;
+  /** resolves concrete targets and captures undo state; reads only */
+  prepare(ctx: ChaosContext, params: P, name: string): Promise<E>;
+  /** applies the fault; returns the entry, possibly with notes */
+  inject(ctx: ChaosContext, entry: E): Promise<E>;
+  /** idempotent: also safe after a partial or never-applied injection */
+  undo(ctx: ChaosContext, entry: E): Promise<void>;
+}
+
+/** Validates fault params with the fault's schema; the error names the step and the field. */
+export function validateParams<P>(fault: Fault<P>, params: unknown, where: string): P {
+  const parsed = fault.schema.safeParse(params);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(params)';
+    throw new ConfigError(`${where}: fault ${fault.kind}: params.${field}: ${issue?.message ?? 'invalid'}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+export function needHost(ctx: ChaosContext, kind: string): { host: Dockerode; nodeExec: NodeExec; hostNetwork: string } {
+  if (!ctx.host || !ctx.nodeExec || !ctx.hostNetwork) {
+    throw new EnvironmentError(
+      `fault ${kind} needs access to the node containers, which only the embedded local swarm gives (DOCKER_HOST=${ctx.dockerHost})`,
+    );
+  }
+  return { host: ctx.host, nodeExec: ctx.nodeExec, hostNetwork: ctx.hostNetwork };
+}
+
+/** Runs a command in a node container and throws with its stderr when it fails. */
+export async function execOk(ctx: ChaosContext, node: string, cmd: string[], what: string, timeoutMs = 30_000): Promise<string> {
+  const { nodeExec } = needHost(ctx, what);
+  const r = await nodeExec(node, cmd, { timeoutMs });
+  if (r.exitCode !== 0) {
+    throw new EnvironmentError(`${what} on ${node} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 400)}`);
+  }
+  return r.stdout;
+}
+
+/** PID of a task container as seen by the node's engine: the handle for nsenter. */
+export async function containerPid(ctx: ChaosContext, node: string, containerId: string): Promise<number> {
+  const out = await execOk(ctx, node, ['docker', 'inspect', '-f', '{{.State.Pid}}', containerId], 'docker inspect');
+  const pid = Number(out.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new EnvironmentError(`container ${containerId.slice(0, 12)} on ${node} is not running (pid ${out.trim()})`);
+  return pid;
+}

@@ -1,0 +1,88 @@
+// Game-day plans: a YAML list of experiments (by id) with optional per-entry overrides of timing
+// and tolerances. Validated once; an error names the file, the entry and the field.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../scripts/lib/errors.ts';
+import { experiments as registry } from './experiments/index.ts';
+import { ExperimentSchema, TolerancesSchema, type Experiment } from './model.ts';
+
+export const DEFAULT_PLAN = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'plans', 'default.yaml');
+
+const EntrySchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      experiment: z.string().min(1),
+      timing: z.record(z.string(), z.unknown()).optional(),
+      tolerances: z.record(z.string(), z.unknown()).optional(),
+      maxShare: z.number().optional(),
+    })
+    .strict(),
+]);
+
+const PlanSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case name with dashes'),
+    description: z.string().optional(),
+    experiments: z.array(EntrySchema).min(1),
+  })
+  .strict();
+
+export interface GamedayPlan {
+  name: string;
+  file: string;
+  experiments: Experiment[];
+}
+
+function fail(file: string, where: string, message: string, cause?: unknown): never {
+  throw new ConfigError(`plan ${file}: ${where}: ${message}`, { cause });
+}
+
+export function loadPlan(file: string): GamedayPlan {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--plan: expected a readable YAML file, got ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    fail(file, '(file)', `not valid YAML: ${(err as Error).message.split('\n')[0]}`, err);
+  }
+  const parsed = PlanSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(file, issue.path.join('.') || '(root)', issue.message, parsed.error);
+  }
+  const out: Experiment[] = parsed.data.experiments.map((entry, i) => {
+    const where = `experiments[${i}]`;
+    const e = typeof entry === 'string' ? { experiment: entry } : entry;
+    const base = registry.get(e.experiment);
+    if (!base) fail(file, `${where}.experiment`, `expected one of ${[...registry.keys()].join(', ')}, got ${JSON.stringify(e.experiment)}`);
+    for (const [section, known] of [
+      ['timing', Object.keys(ExperimentSchema.shape.timing.unwrap().shape)],
+      ['tolerances', Object.keys(TolerancesSchema.shape)],
+    ] as const) {
+      for (const k of Object.keys(e[section] ?? {})) {
+        if (!known.includes(k)) fail(file, `${where}.${section}.${k}`, `unknown field; expected one of ${known.join(', ')}`);
+      }
+    }
+    const merged = {
+      ...base,
+      timing: { ...base.timing, ...(e.timing ?? {}) },
+      tolerances: { ...base.tolerances, ...(e.tolerances ?? {}) },
+      maxShare: e.maxShare ?? base.maxShare,
+    };
+    const checked = ExperimentSchema.safeParse(merged);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      fail(file, `${where} (${e.experiment}).${issue.path.join('.')}`, issue.message, checked.error);
+    }
+    return checked.data;
+  });
+  return { name: parsed.data.name, file, experiments: out };
+}

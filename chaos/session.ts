@@ -1,0 +1,342 @@
+// One chaos session = one run folder: `npm run chaos` (one experiment) and `npm run gameday` (a
+// sequence under continuous load) both go through here.
+//   validate plans -> target is a swarm, marked allowed -> recover the ledger -> targets exist and
+//   are healthy -> run folder -> measurements (+ k6 load in the background) -> experiments ->
+//   stop load and measurements -> lost-write check -> verdicts -> journal, verdicts, close, render.
+import path from 'node:path';
+import { ExitCode, SafetyError } from '../scripts/lib/errors.ts';
+import { defaults } from '../scripts/lib/defaults.ts';
+import {
+  closeRunFolder,
+  createRunFolder,
+  readJsonl,
+  runId,
+  writeJson,
+  type ChaosJournal,
+  type GamedayJournal,
+  type LagSample,
+  type LostWriteResult,
+  type ProbeSample,
+  type RunMeta,
+  type Verdict,
+  type WriteRecord,
+} from '../scripts/lib/run-folder.ts';
+import { startWatcher, swarmStateReader } from './convergence.ts';
+import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
+import type { ChaosContext } from './faults/types.ts';
+import { Ledger, recoverLedger, type RecoverResult } from './ledger.ts';
+import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
+import type { Experiment } from './model.ts';
+import { Progress, phaseTable, verdictTable } from './output.ts';
+import { experimentServices, planExperiment, type PlannedStep } from './plan.ts';
+import { runExperiment, type ExperimentResult } from './runner.ts';
+import { checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
+import { steadyStateCheck, waitSteadyState } from './steady-state.ts';
+import { chaosContext, ensureTarget, steadyEnv, type ResolvedTarget } from './target.ts';
+import { evaluate, verdictOk } from './verdicts.ts';
+
+export interface LoadOptions {
+  enabled: boolean;
+  /** k6 base arrival rate (iterations/s of the mixed scenario) */
+  rate: number;
+}
+
+export interface SessionOptions {
+  kind: 'chaos' | 'gameday';
+  label: string;
+  planFile?: string;
+  experiments: Experiment[];
+  target: ResolvedTarget;
+  outDir: string;
+  probeRate: number;
+  writeRate: number;
+  load: LoadOptions;
+  /** overrides each experiment's maxShare when given */
+  maxShare?: number;
+  allowManager: boolean;
+  signal: AbortSignal;
+  registry?: FaultRegistry;
+  ledger?: Ledger;
+  config: unknown;
+}
+
+export interface SessionResult {
+  dir: string;
+  status: RunMeta['status'];
+  verdicts: Verdict[];
+  exitCode: number;
+  results: ExperimentResult[];
+}
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Undo whatever a dead run left in the ledger (also `--recover`). */
+export async function recoverWith(ctx: ChaosContext, ledger: Ledger, registry: FaultRegistry): Promise<RecoverResult[]> {
+  return recoverLedger(
+    ledger,
+    async (rec) => {
+      const fault = registry.get(rec.entry.kind);
+      if (!fault) throw new Error(`unknown fault kind ${rec.entry.kind} in the ledger`);
+      await fault.undo(ctx, rec.entry);
+    },
+    ctx.log,
+  );
+}
+
+function estimateMs(experiments: Experiment[]): number {
+  let ms = 0;
+  for (const e of experiments) {
+    ms += e.timing.beforeMs + e.timing.afterMs + 30_000;
+    for (const s of e.method) ms += s.type === 'wait' ? s.ms : s.holdMs + 20_000;
+  }
+  return ms;
+}
+
+export async function runSession(o: SessionOptions): Promise<SessionResult> {
+  const registry = o.registry ?? defaultFaults;
+  const ledger = o.ledger ?? new Ledger();
+  const progress = new Progress(o.label);
+  const log = (line: string) => progress.log(line);
+
+  // 1. everything that can be validated without touching the target
+  const experiments = o.experiments.map((e) => (o.maxShare !== undefined ? { ...e, maxShare: o.maxShare } : e));
+  const plans: PlannedStep[][] = experiments.map((e) => planExperiment(e, registry));
+  experiments.forEach((e, i) => checkStaticBlastRadius(plans[i]!, e.maxShare));
+
+  // 2. the target: a reachable swarm manager, marked allowed
+  await ensureTarget(o.target, log);
+  const ctx = chaosContext(o.target, { maxShare: experiments[0]?.maxShare ?? 0.5, allowManager: o.allowManager, log });
+  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), o.target.dockerHost));
+  await checkSwarm(ctx.swarm, o.target.dockerHost);
+  await checkAllowed(ctx.swarm);
+  for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
+
+  // 3. every run starts by undoing what a killed run left behind
+  const recovered = await recoverWith(ctx, ledger, registry);
+  const check = steadyStateCheck(steadyEnv(ctx, o.target.ingressUrl));
+  if (recovered.length) {
+    const failed = recovered.filter((r) => !r.ok);
+    if (failed.length) throw new SafetyError(`could not undo faults a previous run left: ${failed.map((r) => `${r.record.entry.name}: ${r.error}`).join('; ')}`);
+    const first = experiments[0]!;
+    log('waiting for the swarm to settle after the recovery');
+    await waitSteadyState(check, first.steadyState, first.timing.recoveryTimeoutMs, o.signal);
+  }
+  if (experiments[0]) await checkNotDegraded(ctx.swarm, experimentServices(experiments[0], plans[0]!));
+
+  // 4. run folder, measurements, load
+  const dir = createRunFolder(o.outDir, {
+    id: runId(o.kind, o.label),
+    kind: o.kind,
+    startedAt: new Date().toISOString(),
+    git: await gitInfo(),
+    target: { ingressUrl: o.target.ingressUrl, statsUrl: o.target.statsUrl, dockerHost: o.target.dockerHost, embedded: o.target.local },
+    experiment: o.kind === 'chaos' ? o.label : undefined,
+    plan: o.planFile,
+    config: o.config,
+  });
+  log(`run folder ${path.relative(process.cwd(), dir) || dir}`);
+
+  const measureAc = new AbortController();
+  const measurements: Measurements = await startMeasurements({
+    runDir: dir,
+    ingressUrl: o.target.ingressUrl,
+    statsUrl: o.target.statsUrl,
+    statsAuth: o.target.statsUrl ? { user: defaults.local.statsUser, password: process.env.GAMEDAY_STATS_PASSWORD ?? defaults.local.statsPassword } : undefined,
+    swarm: ctx.swarm,
+    signal: measureAc.signal,
+    probeRatePerSec: o.probeRate,
+    writeRatePerSec: o.writeRate,
+    allowRemoteTarget: o.target.explicit,
+    lag: Boolean(ctx.nodeExec),
+    log,
+  });
+  progress.start(() => measurements.live());
+  const load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log) : undefined;
+
+  // 5. the experiments
+  const results: ExperimentResult[] = [];
+  for (const [i, exp] of experiments.entries()) {
+    if (o.signal.aborted) break;
+    progress.phase(exp.id, 'starting');
+    const expCtx: ChaosContext = { ...ctx, maxShare: exp.maxShare };
+    const r = await runExperiment(exp, plans[i]!, {
+      ctx: expCtx,
+      ledger,
+      runId: path.basename(dir),
+      measurements,
+      steadyState: check,
+      safety: async (e, plan) => {
+        await checkNotDegraded(ctx.swarm, experimentServices(e, plan));
+      },
+      watch: (services) => startWatcher(swarmStateReader(ctx.swarm), services),
+      onPhase: (phase) => progress.phase(exp.id, phase),
+      signal: o.signal,
+    });
+    results.push(r);
+    log(`${exp.id}: ${r.journal.status}${r.journal.deviated ? ' (steady state deviated)' : ''}${r.journal.error ? `: ${r.journal.error}` : ''}`);
+  }
+
+  // 6. stop load and measurements, then check the writes
+  progress.phase(o.label, 'stopping measurements');
+  if (load) {
+    load.stop();
+    try {
+      const lr = await load.done;
+      log(`k6 load: ${lr.verdict}${lr.failures.length ? ` (${lr.failures.slice(0, 3).join('; ')})` : ''}`);
+    } catch (err) {
+      log(`k6 load failed: ${errText(err)}`);
+    }
+  }
+  await measurements.stop();
+  measureAc.abort();
+  let lostWrites: LostWriteResult | undefined;
+  let lostWritesError: string | undefined;
+  if (ctx.nodeExec) {
+    progress.phase(o.label, 'lost-write check');
+    try {
+      lostWrites = await checkLostWrites({ runDir: dir, swarm: ctx.swarm, log });
+    } catch (err) {
+      lostWritesError = errText(err);
+    }
+  } else {
+    lostWritesError = 'the DB tasks are only reachable on the embedded local swarm';
+  }
+  progress.stop();
+
+  // 7. verdicts
+  const recorded = {
+    probe: readJsonl<ProbeSample>(dir, 'probe.jsonl'),
+    writes: readJsonl<WriteRecord>(dir, 'writes.jsonl'),
+    lag: readJsonl<LagSample>(dir, 'lag.jsonl'),
+  };
+  const verdicts: Verdict[] = [];
+  const stats: unknown[] = [];
+  const tables: string[] = [];
+  for (const [i, r] of results.entries()) {
+    const exp = experiments[i]!;
+    const single = o.kind === 'chaos';
+    const ev = evaluate(exp, r.journal, { ...recorded, lostWrites: single ? lostWrites : undefined }, r.faultNotes);
+    verdicts.push(...ev.verdicts);
+    stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag });
+    if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases));
+  }
+  if (o.kind === 'gameday' && lostWrites) {
+    verdicts.push({
+      experiment: 'gameday',
+      tolerance: 'no acknowledged write lost',
+      ok: lostWrites.ok,
+      expected: 'lost = 0, unexpected = 0',
+      actual: `${lostWrites.acknowledged} acknowledged; lost ${lostWrites.lost.length}; unexpected ${lostWrites.unexpected.length}`,
+    });
+  }
+  if (lostWritesError) {
+    verdicts.push({ experiment: o.label, tolerance: 'no acknowledged write lost', ok: false, expected: 'checked', actual: `not checked: ${lostWritesError}` });
+  }
+
+  // 8. journal, verdicts, close
+  const journal = o.kind === 'chaos' && results[0] ? results[0].journal : aggregateJournal(`gameday:${o.label}`, results);
+  writeJson(dir, 'journal.json', journal);
+  if (o.kind === 'gameday') {
+    writeJson(dir, 'gameday.json', { plan: o.planFile ?? o.label, status: journal.status, experiments: results.map((r) => r.journal) } satisfies GamedayJournal);
+  }
+  writeJson(dir, 'verdicts.json', verdicts);
+  writeJson(dir, 'phase-stats.json', stats);
+
+  const interrupted = o.signal.aborted || results.some((r) => r.journal.status === 'interrupted');
+  const refused = results.find((r) => r.refused);
+  const ok = verdictOk(verdicts) && !interrupted && results.length === experiments.length;
+  const status: RunMeta['status'] = interrupted ? 'interrupted' : journal.status;
+  const exitCode = interrupted ? ExitCode.interrupted : ok ? ExitCode.ok : o.kind === 'chaos' && refused ? ExitCode.safety : ExitCode.failed;
+  closeRunFolder(dir, {
+    status,
+    verdict: ok ? 'pass' : 'fail',
+    exitCode,
+    failures: verdicts.filter((v) => !v.ok).map((v) => `${v.experiment}: ${v.tolerance}: ${v.actual}`),
+  });
+
+  for (const t of tables) process.stdout.write(`${t}\n`);
+  process.stdout.write(`${verdictTable(verdicts)}\n`);
+  const rendered = await renderReport(dir, log);
+  process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} verdicts ok; run folder ${dir}${rendered ? `; report ${rendered}` : ''}\n`);
+  return { dir, status, verdicts, exitCode, results };
+}
+
+export function aggregateJournal(name: string, results: ExperimentResult[]): ChaosJournal {
+  const js = results.map((r) => r.journal);
+  const statuses = js.map((j) => j.status);
+  const status: ChaosJournal['status'] = statuses.includes('interrupted')
+    ? 'interrupted'
+    : statuses.includes('failed')
+      ? 'failed'
+      : js.length && statuses.every((s) => s === 'aborted')
+        ? 'aborted'
+        : 'completed';
+  const pre = (j: ChaosJournal, s: string) => `${j.experiment}/${s}`;
+  return {
+    experiment: name,
+    status,
+    deviated: js.some((j) => j.deviated),
+    startedAt: js[0]?.startedAt ?? new Date().toISOString(),
+    finishedAt: js[js.length - 1]?.finishedAt ?? new Date().toISOString(),
+    steadyStateBefore: js[0]?.steadyStateBefore ?? { ok: false, details: ['no experiment ran'] },
+    steadyStateAfter: js[js.length - 1]?.steadyStateAfter,
+    faults: js.flatMap((j) => j.faults.map((f) => ({ ...f, name: pre(j, f.name) }))),
+    phases: js.flatMap((j) => j.phases.map((p) => ({ ...p, name: pre(j, p.name) }))),
+    rollbacks: js.flatMap((j) => j.rollbacks.map((r) => ({ ...r, fault: pre(j, r.fault) }))),
+    recovery: js.flatMap((j) => (j.recovery ?? []).map((r) => ({ ...r, service: pre(j, r.service) }))),
+    error: js
+      .filter((j) => j.error)
+      .map((j) => `${j.experiment}: ${j.error}`)
+      .join('; ') || undefined,
+  };
+}
+
+async function gitInfo(): Promise<RunMeta['git']> {
+  try {
+    const { gitRevision } = await import('../load/run/git.ts');
+    return gitRevision();
+  } catch {
+    return undefined;
+  }
+}
+
+async function renderReport(dir: string, log: (l: string) => void): Promise<string | undefined> {
+  try {
+    const { renderIfAvailable } = await import('../load/run/index.ts');
+    return await renderIfAvailable(dir);
+  } catch (err) {
+    log(`report rendering failed: ${errText(err)}`);
+    return undefined;
+  }
+}
+
+interface BackgroundLoad {
+  stop(): void;
+  done: Promise<{ verdict: string; failures: string[] }>;
+}
+
+/** The k6 mixed scenario at a constant rate for the whole session, artifacts in the run folder. */
+async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: number, log: (l: string) => void): Promise<BackgroundLoad | undefined> {
+  try {
+    const { startLoad } = await import('../load/run/index.ts');
+    const h = await startLoad({
+      config: {
+        target: o.target.ingressUrl,
+        profile: 'soak',
+        scenario: 'mixed',
+        rate: o.load.rate,
+        durationS: Math.ceil(estimateMs / 1000) + 60,
+        dashboard: true,
+      },
+      runDir: dir,
+      tags: { session: o.kind, label: o.label },
+      skipReachability: true,
+      quiet: true,
+    });
+    log(`k6 load: mixed scenario at ${o.load.rate} it/s in the background`);
+    return h;
+  } catch (err) {
+    log(`warning: no k6 load in the background (${errText(err)}); the probe still measures`);
+    return undefined;
+  }
+}

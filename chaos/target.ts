@@ -1,0 +1,66 @@
+// Which swarm and ingress a chaos run acts on, and the ChaosContext built for it. With neither
+// --target nor --docker-host the embedded default is used (started if it is not up); only there
+// do the node-level faults get the host engine and node exec.
+import fs from 'node:fs';
+import { defaults } from '../scripts/lib/defaults.ts';
+import { hostDocker, swarmDocker } from '../scripts/lib/docker.ts';
+import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from '../scripts/lib/local-swarm-names.ts';
+import { nodeExec } from '../scripts/lib/node-exec.ts';
+import { replicaStates } from '../scripts/lib/swarm/deploy.ts';
+import type { ChaosContext } from './faults/types.ts';
+import type { SteadyEnv } from './steady-state.ts';
+
+export interface TargetOptions {
+  target?: string;
+  statsUrl?: string;
+  dockerHost?: string;
+}
+
+export interface ResolvedTarget {
+  ingressUrl: string;
+  statsUrl?: string;
+  dockerHost: string;
+  /** the embedded local swarm: host engine and node exec available */
+  local: boolean;
+  /** the user named the target explicitly (allows a non-loopback ingress) */
+  explicit: boolean;
+}
+
+export function resolveTargetOptions(o: TargetOptions): ResolvedTarget {
+  const dockerHost = o.dockerHost ?? process.env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
+  const local = dockerHost === LOCAL_MANAGER_DOCKER_HOST;
+  const ingressUrl = (o.target ?? defaults.target.ingressUrl).replace(/\/+$/, '');
+  const statsUrl = o.statsUrl ?? (o.target ? undefined : defaults.target.statsUrl);
+  return { ingressUrl, statsUrl, dockerHost, local, explicit: Boolean(o.target || o.dockerHost) };
+}
+
+/** Brings the embedded default up when it is the target (fast when it already runs). */
+export async function ensureTarget(t: ResolvedTarget, log: (l: string) => void): Promise<void> {
+  if (!t.local || t.explicit) return;
+  const { ensureLocalStack } = await import('../scripts/lib/local-swarm.ts');
+  log('target: the embedded local swarm (starting it if needed)');
+  await ensureLocalStack();
+}
+
+export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowManager: boolean; log: (l: string) => void }): ChaosContext {
+  const swarm = swarmDocker(t.dockerHost);
+  const local = t.local && fs.existsSync('/var/run/docker.sock');
+  return {
+    swarm,
+    dockerHost: t.dockerHost,
+    host: local ? hostDocker() : undefined,
+    nodeExec: local ? nodeExec : undefined,
+    hostNetwork: local ? LOCAL_SWARM.network : undefined,
+    maxShare: o.maxShare,
+    allowManager: o.allowManager,
+    log: o.log,
+  };
+}
+
+export function steadyEnv(ctx: ChaosContext, ingressUrl: string): SteadyEnv {
+  return {
+    swarm: ctx.swarm,
+    ingressUrl,
+    replication: ctx.nodeExec ? async () => replicaStates(ctx.swarm) : undefined,
+  };
+}

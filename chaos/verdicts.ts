@@ -1,0 +1,217 @@
+// Pure: tolerances x recorded measurements -> one Verdict per tolerance, each with its figures.
+// Availability and outages come from the probe (per phase), lag from the heartbeat sampler,
+// lost writes from the post-run check, recovery from the convergence watcher.
+import type { ChaosJournal, LagSample, LostWriteResult, ProbeSample, Verdict, WriteRecord } from '../scripts/lib/run-folder.ts';
+import { phaseStats, type PhaseStat } from './measure/phase-stats.ts';
+import { lagStats, type LagStat } from './measure/lag-stats.ts';
+import type { Experiment } from './model.ts';
+
+export const WRITE_ENDPOINT = 'api-create';
+
+/** Creates of the write ledger as probe samples: users see failed writes too. */
+export function writesAsSamples(writes: WriteRecord[]): ProbeSample[] {
+  return writes.map((w) => ({
+    t: w.t,
+    endpoint: WRITE_ENDPOINT,
+    conn: 'keepalive',
+    ok: w.acknowledged,
+    status: w.status,
+    error: w.acknowledged ? undefined : (w.error ?? 'status'),
+    ms: w.ms ?? 0,
+    fault: w.fault,
+  }));
+}
+
+export interface RecordedRun {
+  probe: ProbeSample[];
+  writes: WriteRecord[];
+  lag: LagSample[];
+  lostWrites?: LostWriteResult;
+}
+
+/** Recorded samples + journal -> verdicts of one experiment (its own phases only). */
+export function evaluate(experiment: Experiment, journal: ChaosJournal, rec: RecordedRun, faultNotes: Record<string, unknown>[]): {
+  verdicts: Verdict[];
+  phases: PhaseStat[];
+  writePhases: PhaseStat[];
+  lag: LagStat[];
+} {
+  const phasesOf = journal.phases.filter((p) => p.end > p.start);
+  const writeSamples = writesAsSamples(rec.writes);
+  const judged = experiment.tolerances.availabilityOf === 'reads' ? rec.probe : [...rec.probe, ...writeSamples];
+  const phases = phasesOf.length ? phaseStats(judged, phasesOf) : [];
+  const writePhases = phasesOf.length ? phaseStats(writeSamples, phasesOf) : [];
+  const lag = phasesOf.length ? lagStats(rec.lag, phasesOf) : [];
+  const verdicts = computeVerdicts({ experiment, journal, phases, writePhases, lag, lostWrites: rec.lostWrites, faultNotes });
+  return { verdicts, phases, writePhases, lag };
+}
+
+export interface VerdictInput {
+  experiment: Experiment;
+  journal: ChaosJournal;
+  /** phase stats of THIS experiment's phases */
+  phases: PhaseStat[];
+  /** phase stats of the write ledger's creates alone */
+  writePhases?: PhaseStat[];
+  lag: LagStat[];
+  /** absent: not checked for this experiment (a game day checks once at the end) */
+  lostWrites?: LostWriteResult;
+  /** notes the faults recorded while injecting (e.g. the final state of a bad update) */
+  faultNotes: Record<string, unknown>[];
+}
+
+const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+const secs = (msec: number | null | undefined): string => (msec === null || msec === undefined ? 'never' : `${(msec / 1000).toFixed(1)} s`);
+
+const isFaultish = (phase: string): boolean => phase.startsWith('fault:') || phase === 'recovery';
+
+/** Worst phase by availability (ignoring unmeasured phases). */
+function worstPhase(phases: PhaseStat[]): PhaseStat | undefined {
+  return phases.filter((p) => p.availability !== null).sort((a, b) => (a.availability ?? 1) - (b.availability ?? 1))[0];
+}
+
+function longestOutage(phases: PhaseStat[]): PhaseStat | undefined {
+  return [...phases].sort((a, b) => b.longestOutageMs - a.longestOutageMs)[0];
+}
+
+function describeOutage(phases: PhaseStat[]): string {
+  const failed = phases.reduce((n, p) => n + p.failed, 0);
+  const requests = phases.reduce((n, p) => n + p.requests, 0);
+  const lo = longestOutage(phases);
+  const kinds: Record<string, number> = {};
+  for (const p of phases) for (const [k, v] of Object.entries(p.failedByKind)) kinds[k] = (kinds[k] ?? 0) + (v ?? 0);
+  const kindText = Object.entries(kinds)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return (
+    `${failed}/${requests} failed${kindText ? ` (${kindText})` : ''}; longest outage ${lo?.longestOutageMs ?? 0} ms` +
+    `${lo?.longestOutageMs ? ` in ${lo.phase}${lo.longestOutageStream ? ` on ${lo.longestOutageStream}` : ''}` : ''}`
+  );
+}
+
+export function computeVerdicts(input: VerdictInput): Verdict[] {
+  const { experiment: exp, journal, phases, lag, lostWrites } = input;
+  const tol = exp.tolerances;
+  const out: Verdict[] = [];
+  const add = (tolerance: string, ok: boolean, expected: string, actual: string) =>
+    out.push({ experiment: exp.id, tolerance, ok, expected, actual });
+
+  add('run completed', journal.status === 'completed', 'completed', journal.status + (journal.error ? `: ${journal.error}` : ''));
+  const rolledBackOk = journal.rollbacks.every((r) => r.ok);
+  if (journal.rollbacks.length) {
+    add(
+      'every fault undone',
+      rolledBackOk,
+      `${journal.rollbacks.length} rollback(s) ok`,
+      rolledBackOk ? 'all ok' : journal.rollbacks.filter((r) => !r.ok).map((r) => `${r.fault}: ${r.error}`).join('; '),
+    );
+  }
+  if (journal.status === 'aborted') return out;
+
+  add(
+    'steady state after',
+    journal.steadyStateAfter?.ok === true,
+    'holds',
+    journal.steadyStateAfter ? (journal.steadyStateAfter.ok ? 'holds' : journal.steadyStateAfter.details.join('; ')) : 'not checked',
+  );
+
+  const measured = phases.filter((p) => p.availability !== null);
+  const duringFault = phases.filter((p) => isFaultish(p.phase));
+
+  if (tol.expectDowntime) {
+    // the deliberately bad variant: passing means the suite SAW the downtime and measured it
+    const failed = duringFault.reduce((n, p) => n + p.failed, 0);
+    add('downtime is reported (deliberately bad variant)', failed > 0, 'failed requests > 0 while the fault acts', describeOutage(duringFault));
+  } else {
+    if (tol.minAvailability !== undefined) {
+      const worst = worstPhase(measured);
+      const ok = measured.length > 0 && measured.every((p) => (p.availability ?? 0) * 100 >= tol.minAvailability!);
+      add(
+        `availability >= ${tol.minAvailability}% in every phase`,
+        ok,
+        `>= ${tol.minAvailability}%`,
+        measured.length ? `worst ${pct(worst?.availability ?? null)} in ${worst?.phase}; ${describeOutage(phases)}` : 'no probe samples',
+      );
+    }
+    if (tol.maxOutageMs !== undefined) {
+      const lo = longestOutage(phases);
+      add(
+        `longest outage <= ${tol.maxOutageMs} ms`,
+        measured.length > 0 && (lo?.longestOutageMs ?? 0) <= tol.maxOutageMs,
+        `<= ${tol.maxOutageMs} ms`,
+        measured.length ? `${lo?.longestOutageMs ?? 0} ms${lo?.longestOutageMs ? ` (${lo.phase}, ${lo.longestOutageStream})` : ''}` : 'no probe samples',
+      );
+    }
+  }
+
+  const faultLag = lag.filter((l) => l.phase.startsWith('fault:'));
+  if (tol.expectLagging) {
+    const lagging = faultLag.filter((l) => l.stopped || (l.maxLagMs ?? 0) > tol.laggingAboveMs || (l.measured === 0 && l.samples > 0));
+    add(
+      'a lagging replica is reported',
+      lagging.length > 0,
+      `replication stopped or lag > ${tol.laggingAboveMs} ms`,
+      lagging.length
+        ? lagging.map((l) => `${l.replica}: max ${l.maxLagMs ?? 'n/a'} ms, stopped ${l.stoppedSamples}/${l.samples} samples`).join('; ')
+        : faultLag.length
+          ? `no replica lagged (max ${Math.max(0, ...faultLag.map((l) => l.maxLagMs ?? 0))} ms)`
+          : 'no lag samples during the fault',
+    );
+  } else if (tol.maxReplicaLagP95Ms !== undefined) {
+    const worst = [...faultLag].sort((a, b) => (b.p95LagMs ?? Infinity) - (a.p95LagMs ?? Infinity))[0];
+    const ok = faultLag.length > 0 && faultLag.every((l) => l.p95LagMs !== null && l.p95LagMs <= tol.maxReplicaLagP95Ms!);
+    add(
+      `replica lag p95 <= ${tol.maxReplicaLagP95Ms} ms`,
+      ok,
+      `<= ${tol.maxReplicaLagP95Ms} ms`,
+      worst ? `worst ${worst.replica}: p95 ${worst.p95LagMs ?? 'n/a'} ms (max ${worst.maxLagMs ?? 'n/a'} ms) in ${worst.phase}` : 'no lag samples',
+    );
+  }
+
+  if (tol.maxRecoveryMs !== undefined) {
+    const rec = journal.recovery ?? [];
+    const worst = [...rec].sort((a, b) => (b.backAtDesiredMs ?? Infinity) - (a.backAtDesiredMs ?? Infinity))[0];
+    const ok = rec.length > 0 && rec.every((r) => r.backAtDesiredMs !== null && r.backAtDesiredMs <= tol.maxRecoveryMs!);
+    add(
+      `back at desired replicas within ${secs(tol.maxRecoveryMs)}`,
+      ok,
+      `<= ${tol.maxRecoveryMs} ms`,
+      worst ? rec.map((r) => `${r.service} ${secs(r.backAtDesiredMs)}`).join(', ') : 'no recovery data',
+    );
+  }
+
+  if (tol.maxWriteOutageMs !== undefined) {
+    const w = (input.writePhases ?? []).filter((p) => isFaultish(p.phase));
+    const lo = longestOutage(w);
+    const requests = w.reduce((n, p) => n + p.requests, 0);
+    add(
+      `write outage <= ${secs(tol.maxWriteOutageMs)}`,
+      requests > 0 && (lo?.longestOutageMs ?? 0) <= tol.maxWriteOutageMs,
+      `<= ${tol.maxWriteOutageMs} ms`,
+      requests ? `longest write outage ${lo?.longestOutageMs ?? 0} ms; ${describeOutage(w)}` : 'no writes measured',
+    );
+  }
+
+  if (tol.expectRollback) {
+    const states = input.faultNotes.map((n) => n.updateState).filter(Boolean);
+    const ok = states.length > 0 && states.every((s) => s === 'rollback_completed');
+    add('Swarm rolled the bad update back', ok, 'rollback_completed', states.length ? states.join(', ') : 'no update observed');
+  }
+
+  if (lostWrites) {
+    // zero lost acknowledged writes is not a tolerance one can relax
+    add(
+      'no acknowledged write lost',
+      lostWrites.ok,
+      'lost = 0, unexpected = 0',
+      `${lostWrites.acknowledged} acknowledged; lost ${lostWrites.lost.length}${lostWrites.lost.length ? ` (${lostWrites.lost.slice(0, 10).join(', ')})` : ''}; ` +
+        `unexpected ${lostWrites.unexpected.length}` +
+        (lostWrites.caughtUp === false ? '; replicas had not caught up' : ''),
+    );
+  }
+  return out;
+}
+
+export function verdictOk(verdicts: Verdict[]): boolean {
+  return verdicts.length > 0 && verdicts.every((v) => v.ok);
+}
