@@ -261,6 +261,12 @@ function finish(x: {
   if (ryw?.count) {
     extra['read-your-writes'] = `p50 ${ryw['p(50)'].toFixed(0)} ms, p95 ${ryw['p(95)'].toFixed(0)} ms, max ${ryw.max.toFixed(0)} ms over ${ryw.count} writes${vis ? `, ${((vis.rate ?? 0) * 100).toFixed(1)}% visible in time` : ''}`;
   }
+  const visible = summary?.metrics.browser_item_visible_ms?.values;
+  const lcp = summary?.metrics.browser_web_vital_lcp?.values;
+  if (visible?.count || lcp?.count) {
+    const p95 = (v?: Record<string, number>) => (v?.count ? `${v['p(95)'].toFixed(0)} ms` : '–');
+    extra.browser = `added item visible p95 ${p95(visible)} (${visible?.count ?? 0} items), LCP p95 ${p95(lcp)}, FCP p95 ${p95(summary?.metrics.browser_web_vital_fcp?.values)}`;
+  }
   const dropped = summary?.metrics.dropped_iterations?.values?.count;
   const iterations = summary?.metrics.iterations?.values?.count;
   if (iterations !== undefined) extra.iterations = `${iterations} done, ${dropped ?? 0} dropped by k6`;

@@ -55,16 +55,29 @@ export async function startFakeTodoServer(opts: FakeOptions = {}): Promise<FakeT
     if (opts.failWith) return json(res, opts.failWith, { status: opts.failWith, message: 'fake failure' });
     const p = u.pathname;
     if (p === '/' && req.method === 'GET') {
+      // same structure as stack/todoweb's dashboard (the selectors the browser scenario uses)
+      const now = Date.now();
       const cols = STATUSES.map(
         (s) =>
-          `<section class="column" data-status="${s}"><h2>${s}</h2><ul>${[...items.values()]
-            .filter((i) => i.status === s)
-            .map((i) => `<li data-id="${i.id}">${i.title}</li>`)
-            .join('')}</ul></section>`,
+          `<section class="column" data-status="${s}"><h2><span>${s}</span></h2>${[...items.values()]
+            .filter((i) => i.status === s && i.visibleAt <= now)
+            .reverse()
+            .map((i) => `<article class="card" data-id="${i.id}"><h3>${i.title}</h3></article>`)
+            .join('')}</section>`,
       ).join('');
-      const html = `<!doctype html><html><head><link rel="stylesheet" href="/assets/style.css"><script src="/assets/app.js"></script></head><body><form method="post" action="/todo"><input name="title"><textarea name="content"></textarea><button type="submit">Add</button></form>${cols}</body></html>`;
-      res.writeHead(200, { 'content-type': 'text/html' });
+      const html = `<!doctype html><html><head><title>TODO dashboard</title><link rel="stylesheet" href="/assets/app.css"></head><body><main><form class="new" method="post" action="/items"><input name="title" required><textarea name="content"></textarea><button type="submit">Add</button></form><div class="board">${cols}</div></main><script src="/assets/app.js" defer></script></body></html>`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return res.end(html);
+    }
+    if (p === '/items' && req.method === 'POST') {
+      const form = new URLSearchParams(await readBody(req));
+      const title = form.get('title');
+      if (!title) return json(res, 400, { status: 400, message: 'title required' });
+      const now = new Date().toISOString();
+      const id = nextId++;
+      items.set(id, { id, title, content: form.get('content') ?? '', status: 'TODO', created: now, updated: now, visibleAt: Date.now() + delay });
+      res.writeHead(303, { location: '/', 'content-length': 0 });
+      return res.end();
     }
     if (p.startsWith('/assets/')) {
       res.writeHead(200, { 'content-type': p.endsWith('.css') ? 'text/css' : 'application/javascript' });
