@@ -22,7 +22,7 @@ export function makeFlows(plan: RunPlan): Flows {
   return {
     apiRead() {
       // the three board columns are read with equal odds, like a dashboard refresh would
-      client.list(STATUSES[Math.floor(Math.random() * STATUSES.length)]);
+      client.list(plan.readStatus ?? STATUSES[Math.floor(Math.random() * STATUSES.length)]);
     },
     apiWrite() {
       const token = writeToken();

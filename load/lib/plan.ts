@@ -23,6 +23,8 @@ export interface RunPlan {
   summaryPath?: string;
   /** extra tags on every sample (e.g. the experiment a chaos run belongs to) */
   tags?: Record<string, string>;
+  /** api reads always list this column instead of a random one (the benchmark's fixed URL) */
+  readStatus?: 'TODO' | 'PROGRESS' | 'DONE';
 }
 
 export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
@@ -38,6 +40,7 @@ export interface PlanInput {
   httpTimeoutS?: number;
   summaryPath?: string;
   tags?: Record<string, string>;
+  readStatus?: RunPlan['readStatus'];
 }
 
 export function makePlan(input: PlanInput): RunPlan {
@@ -57,6 +60,7 @@ export function makePlan(input: PlanInput): RunPlan {
     httpTimeoutS: input.httpTimeoutS ?? 10,
     summaryPath: input.summaryPath,
     tags: input.tags,
+    ...(input.readStatus ? { readStatus: input.readStatus } : {}),
   };
 }
 

@@ -162,6 +162,10 @@ test('apiRead flow: one list request per iteration, status spread over the three
   assert.equal(k6.requests.length, 60);
   const statuses = new Set(k6.requests.map((r) => r.url.split('=')[1]));
   assert.deepEqual([...statuses].sort(), ['DONE', 'PROGRESS', 'TODO']);
+  const fixed = await loadK6Module<FlowsMod>('lib/flows.ts', { handler: () => json(200, []) });
+  const g = fixed.mod.makeFlows({ ...plan, readStatus: 'PROGRESS' });
+  for (let i = 0; i < 10; i++) g.apiRead();
+  assert.ok(fixed.k6.requests.every((r) => r.url.endsWith('?status=PROGRESS')));
 });
 
 test('web flow: page then its same-origin assets in one batch, all tagged', async () => {
@@ -238,7 +242,7 @@ test('entry files: options come from GAMEDAY_PLAN; handleSummary writes the JSON
 });
 
 test('entry files: every scenario exports the exec functions its k6 scenarios name', async () => {
-  for (const scenario of ['api-read', 'api-write', 'web', 'mixed'] as const) {
+  for (const scenario of ['api-read', 'api-write', 'web', 'mixed', 'browser'] as const) {
     const { mod } = await loadK6Module<{ options: { scenarios: Record<string, { exec: string }> } }>(`scenarios/${scenario}.ts`, {
       env: { GAMEDAY_PROFILE: 'stress' },
     });
