@@ -1,0 +1,29 @@
+// One JSON object per line on stdout: what `docker service logs` shows and what tests can parse.
+
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+}
+
+export function createLogger(service: string, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+  const emit = (level: string, msg: string, fields?: Fields): void => {
+    write(JSON.stringify({ ts: new Date().toISOString(), level, svc: service, msg, ...fields }) + '\n');
+  };
+  return {
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+  };
+}
+
+/** Error details safe to log (never the whole object: mysql2 errors carry the SQL). */
+export function errFields(err: unknown): Fields {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; errno?: unknown };
+    return { err: e.message, code: e.code ?? undefined, errno: e.errno ?? undefined };
+  }
+  return { err: String(err) };
+}
