@@ -1,0 +1,123 @@
+// Client for the TODO API behind its nginx. No keep-alive: every call opens a new connection,
+// so a DNS change (dnsrr tasks coming and going) is followed at once. Only idempotent calls (GET)
+// are retried, and only on connection-level failures or 502/503/504.
+import http from 'node:http';
+
+export type Status = 'TODO' | 'PROGRESS' | 'DONE';
+export interface Todo {
+  id: number;
+  title: string;
+  content: string;
+  status: Status;
+  created: string;
+  updated: string;
+}
+
+/** The API answered with an error status; message is the API's own (safe to show). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+/** The API could not be reached or did not answer in time. */
+export class ApiUnavailableError extends Error {}
+
+export interface ApiClientOptions {
+  baseUrl: URL;
+  timeoutMs: number;
+  retries: number;
+}
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+export class ApiClient {
+  private readonly base: URL;
+  constructor(private readonly opts: ApiClientOptions) {
+    // resolve relative paths under the base path (http://x/api -> http://x/api/todo)
+    this.base = new URL(opts.baseUrl.href.endsWith('/') ? opts.baseUrl.href : `${opts.baseUrl.href}/`);
+  }
+
+  private once(method: string, path: string, body: unknown, reqId: string): Promise<RawResponse> {
+    const url = new URL(path, this.base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method,
+          agent: false,
+          timeout: this.opts.timeoutMs,
+          headers: {
+            Accept: 'application/json',
+            'X-Request-Id': reqId,
+            ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', (err) => reject(new ApiUnavailableError(`API response broken: ${err.message}`)));
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('timeout', () => req.destroy(new Error(`idle for ${this.opts.timeoutMs} ms`)));
+      req.on('error', (err) => reject(new ApiUnavailableError(`API unreachable: ${err.message}`)));
+      req.end(payload);
+    });
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, reqId: string): Promise<T> {
+    const attempts = method === 'GET' ? 1 + this.opts.retries : 1;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      let r: RawResponse;
+      try {
+        r = await this.once(method, path, body, reqId);
+      } catch (err) {
+        last = err;
+        continue;
+      }
+      if (r.status >= 200 && r.status < 300) {
+        try {
+          return JSON.parse(r.body) as T;
+        } catch {
+          throw new ApiUnavailableError(`API answered ${r.status} with a body that is not JSON`);
+        }
+      }
+      let message = `API answered ${r.status}`;
+      try {
+        const e = JSON.parse(r.body) as { message?: unknown };
+        if (typeof e.message === 'string') message = e.message;
+      } catch {
+        /* not JSON (e.g. nginx's own 502 page) */
+      }
+      if ([502, 503, 504].includes(r.status)) {
+        last = new ApiUnavailableError(`API unavailable (${r.status}): ${message}`);
+        continue;
+      }
+      throw new ApiError(r.status, message);
+    }
+    throw last instanceof Error ? last : new ApiUnavailableError(String(last));
+  }
+
+  list(status: Status, limit: number, reqId: string): Promise<Todo[]> {
+    return this.call('GET', `todo?status=${status}&limit=${limit}`, undefined, reqId);
+  }
+  create(title: string, content: string, reqId: string): Promise<Todo> {
+    return this.call('POST', 'todo', { title, content }, reqId);
+  }
+  setStatus(id: number, status: Status, reqId: string): Promise<Todo> {
+    return this.call('PUT', 'todo', { id, status }, reqId);
+  }
+  health(reqId: string): Promise<unknown> {
+    return this.call('GET', 'healthz', undefined, reqId);
+  }
+}
