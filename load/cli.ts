@@ -1,9 +1,9 @@
 // `npm run load`: one command before every release. Thin: parse, resolve config, run, print.
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PROFILES, SCENARIOS } from './lib/catalog.ts';
 import { PROFILE_DEFS } from './lib/profiles.ts';
-import { runMain } from '../scripts/lib/errors.ts';
+import { ConfigError, runMain } from '../scripts/lib/errors.ts';
 import { ok, warn } from '../scripts/lib/log.ts';
 import { CONFIG_FILE, LOAD_DEFAULTS, readConfigFile, readEnv, resolveConfig, type RawValues } from './run/config.ts';
 import { renderIfAvailable, runLoad } from './run/index.ts';
@@ -35,8 +35,20 @@ const program = new Command('npm run load')
       `\nScenarios: ${SCENARIOS.join(', ')}\n`,
   );
 
+// commander's own usage errors (unknown option, bad choice) are configuration errors: exit 2
+program.exitOverride();
+program.configureOutput({ writeErr: () => undefined });
+
 async function main(): Promise<number> {
-  program.parse();
+  try {
+    program.parse();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      throw new ConfigError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
   const o = program.opts<Record<string, unknown>>();
   const fromCli = (k: string) => program.getOptionValueSource(k) === 'cli';
   const flags: RawValues = {

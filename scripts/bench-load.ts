@@ -16,8 +16,9 @@ import { findK6, k6Version } from '../load/run/k6.ts';
 import { checkReachable } from '../load/run/reachability.ts';
 import { startFakeTodoServer } from '../load/testing/fake-todo-server.ts';
 import defaultSlo from '../load/slo.ts';
-import { ConfigError, EnvironmentError, runMain } from './lib/errors.ts';
-import { step } from './lib/log.ts';
+import { aptInstall, commandExists } from './lib/engine.ts';
+import { ConfigError, runMain } from './lib/errors.ts';
+import { step, timed } from './lib/log.ts';
 
 const run = promisify(execFile);
 
@@ -115,9 +116,7 @@ async function main(): Promise<void> {
   const vus = Number(o.vus);
   if (!Number.isInteger(vus) || vus < 1 || vus > 512) throw new ConfigError(`--vus: expected an integer 1..512, got "${o.vus}"`);
   if (!['TODO', 'PROGRESS', 'DONE'].includes(o.status)) throw new ConfigError(`--status: expected TODO, PROGRESS or DONE, got "${o.status}"`);
-  if (!(await run('sh', ['-c', 'command -v wrk']).then(() => true, () => false))) {
-    throw new EnvironmentError('wrk is not installed: `apt-get install -y wrk`');
-  }
+  if (!(await commandExists('wrk'))) await timed('installing wrk (apt-get install wrk)', () => aptInstall(['wrk']));
 
   let target = o.target?.replace(/\/+$/, '');
   const fake = o.fake ? await startFakeTodoServer() : undefined;

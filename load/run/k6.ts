@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { defaults } from '../../scripts/lib/defaults.ts';
+import { aptInstall } from '../../scripts/lib/engine.ts';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
+import { timed } from '../../scripts/lib/log.ts';
 
 const run = promisify(execFile);
 
@@ -64,4 +66,15 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [env.K6_BROWSER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((x): x is string => !!x);
   for (const c of candidates) if (fs.existsSync(c)) return c;
   throw new EnvironmentError('the browser scenario needs chromium: `apt-get install -y chromium` (or set K6_BROWSER_EXECUTABLE_PATH)');
+}
+
+/** findChromium, installing Debian's chromium first when it is missing (Debian as root only). */
+export async function ensureChromium(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  try {
+    return findChromium(env);
+  } catch (missing) {
+    if (env.K6_BROWSER_EXECUTABLE_PATH) throw missing; // the user pointed somewhere: do not guess
+    await timed('installing chromium for the browser scenario (apt-get install chromium)', () => aptInstall(['chromium']));
+    return findChromium(env);
+  }
 }
