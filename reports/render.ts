@@ -61,7 +61,8 @@ function writeAtomic(dir: string, file: string, text: string): void {
 /** Reads a run folder, renders every format and writes them into the folder. */
 export async function renderRunFolder(dir: string, opts: LoadOptions = {}): Promise<Rendered> {
   const result = await loadRun(dir, opts);
-  const rendered = renderAll(result, path.relative(process.cwd(), path.join(dir, OUTPUT_FILES.html)) || OUTPUT_FILES.html);
+  const rel = path.relative(process.cwd(), path.join(dir, OUTPUT_FILES.html));
+  const rendered = renderAll(result, rel && !rel.startsWith('..') ? rel : path.resolve(dir, OUTPUT_FILES.html));
   writeAtomic(dir, OUTPUT_FILES.html, rendered.html);
   writeAtomic(dir, OUTPUT_FILES.markdown, rendered.markdown);
   writeAtomic(dir, OUTPUT_FILES.junit, rendered.junit);
