@@ -116,3 +116,48 @@ export async function perSecond(file: string): Promise<SecondBucket[]> {
   );
   return [...m.values()].sort((a, b) => a.t - b.t || a.endpoint.localeCompare(b.endpoint));
 }
+
+/**
+ * Rewrites a k6 time-series file with a `fault` tag on every point inside a fault window (the
+ * window's name; points outside get none). This is how chaos attributes k6 samples to faults after
+ * the run, since k6 cannot take tag changes from outside while it runs. Writes to `out` (default:
+ * in place, via a temp file and rename). Returns how many points were tagged.
+ */
+export async function tagTimeseriesWithFaults(file: string, windows: TimeWindow[], out = file, tag = 'fault'): Promise<number> {
+  const tmp = `${out}.tmp-${process.pid}`;
+  const raw = fs.createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw;
+  const gz = out.endsWith('.gz') ? zlib.createGzip() : undefined;
+  const sink = fs.createWriteStream(tmp);
+  if (gz) gz.pipe(sink);
+  const target = gz ?? sink;
+  const write = (s: string) => (target.write(s) ? Promise.resolve() : new Promise<void>((r) => target.once('drain', () => r())));
+  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  let tagged = 0;
+  for await (const line of rl) {
+    if (!line) continue;
+    let text = line;
+    if (line.includes('"type":"Point"')) {
+      try {
+        const o = JSON.parse(line) as { data?: { time?: string; tags?: Record<string, string> } };
+        const t = o.data?.time ? Date.parse(o.data.time) : NaN;
+        const w = Number.isFinite(t) ? windowOf(t, windows, '') : '';
+        if (w && o.data) {
+          o.data.tags = { ...(o.data.tags ?? {}), [tag]: w };
+          text = JSON.stringify(o);
+          tagged++;
+        }
+      } catch {
+        continue; // torn line of a killed run
+      }
+    }
+    await write(`${text}\n`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    sink.once('finish', () => resolve());
+    sink.once('error', reject);
+    target.end();
+  });
+  fs.renameSync(tmp, out);
+  return tagged;
+}

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { test } from 'node:test';
 import { renderSummary } from '../../load/run/render.ts';
 import { describeFailure, endpointRows, thresholdOutcomes, type K6Summary } from '../../load/run/results.ts';
-import { aggregateByWindow, forEachPoint, perSecond, windowOf } from '../../load/run/timeseries.ts';
+import { aggregateByWindow, forEachPoint, perSecond, tagTimeseriesWithFaults, windowOf } from '../../load/run/timeseries.ts';
 
 const trend = (p50: number, p95: number, p99: number, count: number) => ({
   type: 'trend' as const,
@@ -122,6 +122,19 @@ test('time series: points are joined with fault windows per endpoint', async () 
   const secs = await perSecond(file);
   assert.equal(secs.length, 30);
   assert.deepEqual(secs[12], { t: t0 + 12_000, endpoint: 'api-list', requests: 1, failed: 1 });
+
+  // fault windows written into the samples as a `fault` tag (in place, still gzipped)
+  const tagged = await tagTimeseriesWithFaults(file, [{ name: 'kill-api', start: t0 + 10_000, end: t0 + 19_500 }]);
+  assert.equal(tagged, 20); // 10 seconds x (duration + failed)
+  const byFault = new Map<string, number>();
+  let total = 0;
+  await forEachPoint(file, (p) => {
+    total++;
+    if (p.tags.fault) byFault.set(p.tags.fault, (byFault.get(p.tags.fault) ?? 0) + 1);
+    if (p.tags.fault) assert.equal(p.tags.endpoint, 'api-list', 'other tags kept');
+  });
+  assert.equal(total, 61, 'no point lost, the torn line dropped');
+  assert.deepEqual([...byFault], [['kill-api', 20]]);
 });
 
 test('windowOf: open windows and the latest-started window win', () => {
