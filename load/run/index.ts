@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makePlan, type RunPlan } from '../lib/plan.ts';
 import { PROFILE_DEFS, profileStages, totalSeconds } from '../lib/profiles.ts';
-import { ConfigError, GamedayError } from '../../scripts/lib/errors.ts';
+import { GamedayError } from '../../scripts/lib/errors.ts';
+import { ensureLocalStack } from '../../scripts/lib/local-swarm.ts';
 import { info, step, warn } from '../../scripts/lib/log.ts';
 import { closeRunFolder, createRunFolder, runId, writeJson, type RunMeta } from '../../scripts/lib/run-folder.ts';
 import { bundleScenario, LOAD_DIR } from './bundle.ts';
@@ -78,20 +79,8 @@ export interface LoadHandle {
 
 async function resolveTarget(cfg: LoadConfig): Promise<TargetInfo> {
   if (cfg.target) return { ingressUrl: cfg.target, embedded: false };
-  // the embedded default: the lead's local swarm, started if it is not up
-  const spec = '../../scripts/lib/local-swarm.ts';
-  let mod: { ensureLocalStack?: () => Promise<{ ingressUrl: string; statsUrl: string; dockerHost: string }> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (err) {
-    throw new ConfigError('no --target given and the embedded stack (scripts/lib/local-swarm.ts) could not be loaded; pass --target <ingress url>', {
-      cause: err,
-    });
-  }
-  if (typeof mod.ensureLocalStack !== 'function') {
-    throw new ConfigError('no --target given and scripts/lib/local-swarm.ts has no ensureLocalStack(); pass --target <ingress url>');
-  }
-  const s = await mod.ensureLocalStack();
+  // the embedded default: the local swarm, started if it is not up
+  const s = await ensureLocalStack();
   return { ingressUrl: s.ingressUrl.replace(/\/+$/, ''), statsUrl: s.statsUrl, dockerHost: s.dockerHost, embedded: true };
 }
 
