@@ -26,6 +26,8 @@ export interface ShutdownOptions {
   /** releases pools etc.; bounded by closeTimeoutMs */
   onClose?: () => Promise<void>;
   exit?: (code: number) => void;
+  /** signals to handle (tests pass []) */
+  signals?: readonly NodeJS.Signals[];
 }
 
 export function installShutdown(opts: ShutdownOptions): { state: ShutdownState; shutdown: (signal: string) => Promise<void> } {
@@ -57,7 +59,7 @@ export function installShutdown(opts: ShutdownOptions): { state: ShutdownState; 
     exit(0);
   };
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of opts.signals ?? (['SIGTERM', 'SIGINT'] as const)) {
     const handler = (): void => {
       if (opts.mode === 'immediate') {
         opts.log.warn('exiting immediately (TODO_EXIT_ON_SIGTERM=immediate)', { signal });
