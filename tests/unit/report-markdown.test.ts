@@ -1,0 +1,42 @@
+// The Markdown summary (CI job summary / PR comment) on the recorded fixtures.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mdTable, renderMarkdown } from '../../reports/render/markdown.ts';
+import { fixture } from './report-helpers.ts';
+
+test('a failing game day: verdict, reasons with figures, chaos tables', async () => {
+  const md = renderMarkdown(await fixture('gameday-two'), { reportPath: 'reports/runs/x/report.html' });
+  const lines = md.split('\n');
+  assert.match(lines[0], /^## ❌ FAIL · gameday run/);
+  assert.match(md, /- threshold http_req_failed\{endpoint:api-list\} rate<0\.01 failed \(actual 0\.0238\)/);
+  assert.match(md, /\| ❌ \| stop-replication \| replica lag p95 <= 5000 ms during faults \| <= 5000 ms \| 10504 ms \(todo_mysql_slave\.1\) \|/);
+  assert.match(md, /\| kill-api-task \| fault:kill-tasks:todo_app_api \| 160 \| 85\.63% \| 2798 ms \|/);
+  assert.match(md, /\*\*Lost writes:\*\* ✅ 0 lost, 0 unexpected of 69 acknowledged/);
+  assert.match(md, /\*\*HAProxy:\*\* api: 14 retries, 5 redispatches/);
+  assert.match(md, /Thresholds: 11\/21 pass/);
+  assert.ok(md.trimEnd().endsWith('Full report: `reports/runs/x/report.html`'));
+  assert.doesNotMatch(md, /max>=0|rate>=0/, 'observer thresholds stay out');
+  assert.doesNotMatch(md, /INCOMPLETE/);
+});
+
+test('a passing load run keeps its threshold list folded', async () => {
+  const md = renderMarkdown(await fixture('load-mixed'));
+  assert.match(md, /^## ✅ PASS · load run — mixed \/ load/);
+  assert.match(md, /<details><summary>show thresholds<\/summary>/);
+  assert.match(md, /\| `api-list` \| 180 \| 5.9 \| 0 \(0\.00%\) \|/);
+  assert.doesNotMatch(md, /\*\*Why:\*\*/);
+});
+
+test('an interrupted run says so before anything else', async () => {
+  const md = renderMarkdown(await fixture('load-incomplete'));
+  const lines = md.split('\n');
+  assert.match(lines[0], /^## ⚠️ INCOMPLETE/);
+  assert.equal(lines[2], '> [!WARNING]');
+  assert.match(lines[3], /INCOMPLETE \/ interrupted run/);
+});
+
+test('table cells cannot break the table', () => {
+  const t = mdTable(['a', 'b'], [['x|y', 'line\nbreak']]);
+  assert.equal(t.split('\n')[2], '| x\\|y | line break |');
+  assert.equal(mdTable(['a'], []), '_none_\n');
+});
