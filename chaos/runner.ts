@@ -102,7 +102,11 @@ export async function runExperiment(exp: Experiment, plan: PlannedStep[], deps: 
 
   // 2. steady state before: if it does not hold there is nothing to learn
   deps.onPhase?.('steady-state-before');
-  journal.steadyStateBefore = await deps.steadyState(exp.steadyState);
+  try {
+    journal.steadyStateBefore = await deps.steadyState(exp.steadyState);
+  } catch (err) {
+    journal.steadyStateBefore = { ok: false, details: [`steady-state check failed: ${errText(err)}`] };
+  }
   if (!journal.steadyStateBefore.ok) {
     journal.status = 'aborted';
     journal.error = `steady state did not hold before: ${journal.steadyStateBefore.details.join('; ')}`;
@@ -199,8 +203,15 @@ export async function runExperiment(exp: Experiment, plan: PlannedStep[], deps: 
     }
   }
   endPhase();
-  journal.steadyStateAfter = rec.ok && !interrupted ? await deps.steadyState(exp.steadyState) : rec;
-  journal.steadyStateAfter = { ok: journal.steadyStateAfter.ok, details: journal.steadyStateAfter.details };
+  let final: { ok: boolean; details: string[] } = rec;
+  if (rec.ok && !interrupted) {
+    try {
+      final = await deps.steadyState(exp.steadyState);
+    } catch (err) {
+      final = { ok: false, details: [`steady-state check failed: ${errText(err)}`] };
+    }
+  }
+  journal.steadyStateAfter = { ok: final.ok, details: final.details };
   journal.deviated = !journal.steadyStateAfter.ok;
 
   result.serviceSamples = await watcher.stop();

@@ -137,128 +137,142 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   log(`run folder ${path.relative(process.cwd(), dir) || dir}`);
 
   const measureAc = new AbortController();
-  const measurements: Measurements = await startMeasurements({
-    runDir: dir,
-    ingressUrl: o.target.ingressUrl,
-    statsUrl: o.target.statsUrl,
-    statsAuth: o.target.statsUrl ? { user: defaults.local.statsUser, password: process.env.GAMEDAY_STATS_PASSWORD ?? defaults.local.statsPassword } : undefined,
-    swarm: ctx.swarm,
-    signal: measureAc.signal,
-    probeRatePerSec: o.probeRate,
-    writeRatePerSec: o.writeRate,
-    allowRemoteTarget: o.target.explicit,
-    lag: Boolean(ctx.nodeExec),
-    log,
-  });
-  progress.start(() => measurements.live());
-  const load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log) : undefined;
-
-  // 5. the experiments
-  const results: ExperimentResult[] = [];
-  for (const [i, exp] of experiments.entries()) {
-    if (o.signal.aborted) break;
-    progress.phase(exp.id, 'starting');
-    const expCtx: ChaosContext = { ...ctx, maxShare: exp.maxShare };
-    const r = await runExperiment(exp, plans[i]!, {
-      ctx: expCtx,
-      ledger,
-      runId: path.basename(dir),
-      measurements,
-      steadyState: check,
-      safety: async (e, plan) => {
-        await checkNotDegraded(ctx.swarm, experimentServices(e, plan));
-      },
-      watch: (services) => startWatcher(swarmStateReader(ctx.swarm), services),
-      onPhase: (phase) => progress.phase(exp.id, phase),
-      signal: o.signal,
+  let load: BackgroundLoad | undefined;
+  try {
+    const measurements: Measurements = await startMeasurements({
+      runDir: dir,
+      ingressUrl: o.target.ingressUrl,
+      statsUrl: o.target.statsUrl,
+      statsAuth: o.target.statsUrl ? { user: defaults.local.statsUser, password: process.env.GAMEDAY_STATS_PASSWORD ?? defaults.local.statsPassword } : undefined,
+      swarm: ctx.swarm,
+      signal: measureAc.signal,
+      probeRatePerSec: o.probeRate,
+      writeRatePerSec: o.writeRate,
+      allowRemoteTarget: o.target.explicit,
+      lag: Boolean(ctx.nodeExec),
+      log,
     });
-    results.push(r);
-    log(`${exp.id}: ${r.journal.status}${r.journal.deviated ? ' (steady state deviated)' : ''}${r.journal.error ? `: ${r.journal.error}` : ''}`);
-  }
+    progress.start(() => measurements.live());
+    load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log) : undefined;
 
-  // 6. stop load and measurements, then check the writes
-  progress.phase(o.label, 'stopping measurements');
-  if (load) {
-    load.stop();
-    try {
-      const lr = await load.done;
-      log(`k6 load: ${lr.verdict}${lr.failures.length ? ` (${lr.failures.slice(0, 3).join('; ')})` : ''}`);
-    } catch (err) {
-      log(`k6 load failed: ${errText(err)}`);
+    // 5. the experiments
+    const results: ExperimentResult[] = [];
+    for (const [i, exp] of experiments.entries()) {
+      if (o.signal.aborted) break;
+      progress.phase(exp.id, 'starting');
+      const expCtx: ChaosContext = { ...ctx, maxShare: exp.maxShare };
+      const r = await runExperiment(exp, plans[i]!, {
+        ctx: expCtx,
+        ledger,
+        runId: path.basename(dir),
+        measurements,
+        steadyState: check,
+        safety: async (e, plan) => {
+          await checkNotDegraded(ctx.swarm, experimentServices(e, plan));
+        },
+        watch: (services) => startWatcher(swarmStateReader(ctx.swarm), services),
+        onPhase: (phase) => progress.phase(exp.id, phase),
+        signal: o.signal,
+      });
+      results.push(r);
+      log(`${exp.id}: ${r.journal.status}${r.journal.deviated ? ' (steady state deviated)' : ''}${r.journal.error ? `: ${r.journal.error}` : ''}`);
     }
-  }
-  await measurements.stop();
-  measureAc.abort();
-  let lostWrites: LostWriteResult | undefined;
-  let lostWritesError: string | undefined;
-  if (ctx.nodeExec) {
-    progress.phase(o.label, 'lost-write check');
-    try {
-      lostWrites = await checkLostWrites({ runDir: dir, swarm: ctx.swarm, log });
-    } catch (err) {
-      lostWritesError = errText(err);
-    }
-  } else {
-    lostWritesError = 'the DB tasks are only reachable on the embedded local swarm';
-  }
-  progress.stop();
 
-  // 7. verdicts
-  const recorded = {
-    probe: readJsonl<ProbeSample>(dir, 'probe.jsonl'),
-    writes: readJsonl<WriteRecord>(dir, 'writes.jsonl'),
-    lag: readJsonl<LagSample>(dir, 'lag.jsonl'),
-  };
-  const verdicts: Verdict[] = [];
-  const stats: unknown[] = [];
-  const tables: string[] = [];
-  for (const [i, r] of results.entries()) {
-    const exp = experiments[i]!;
-    const single = o.kind === 'chaos';
-    const ev = evaluate(exp, r.journal, { ...recorded, lostWrites: single ? lostWrites : undefined }, r.faultNotes);
-    verdicts.push(...ev.verdicts);
-    stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag });
-    if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases));
-  }
-  if (o.kind === 'gameday' && lostWrites) {
-    verdicts.push({
-      experiment: 'gameday',
-      tolerance: 'no acknowledged write lost',
-      ok: lostWrites.ok,
-      expected: 'lost = 0, unexpected = 0',
-      actual: `${lostWrites.acknowledged} acknowledged; lost ${lostWrites.lost.length}; unexpected ${lostWrites.unexpected.length}`,
+    // 6. stop load and measurements, then check the writes
+    progress.phase(o.label, 'stopping measurements');
+    if (load) {
+      load.stop();
+      try {
+        const lr = await load.done;
+        log(`k6 load: ${lr.verdict}${lr.failures.length ? ` (${lr.failures.slice(0, 3).join('; ')})` : ''}`);
+      } catch (err) {
+        log(`k6 load failed: ${errText(err)}`);
+      }
+    }
+    await measurements.stop();
+    measureAc.abort();
+    let lostWrites: LostWriteResult | undefined;
+    let lostWritesError: string | undefined;
+    if (ctx.nodeExec) {
+      progress.phase(o.label, 'lost-write check');
+      try {
+        lostWrites = await checkLostWrites({ runDir: dir, swarm: ctx.swarm, log });
+      } catch (err) {
+        lostWritesError = errText(err);
+      }
+    } else {
+      lostWritesError = 'the DB tasks are only reachable on the embedded local swarm';
+    }
+    progress.stop();
+
+    // 7. verdicts
+    const recorded = {
+      probe: readJsonl<ProbeSample>(dir, 'probe.jsonl'),
+      writes: readJsonl<WriteRecord>(dir, 'writes.jsonl'),
+      lag: readJsonl<LagSample>(dir, 'lag.jsonl'),
+    };
+    const verdicts: Verdict[] = [];
+    const stats: unknown[] = [];
+    const tables: string[] = [];
+    for (const [i, r] of results.entries()) {
+      const exp = experiments[i]!;
+      const single = o.kind === 'chaos';
+      const ev = evaluate(exp, r.journal, { ...recorded, lostWrites: single ? lostWrites : undefined }, r.faultNotes);
+      verdicts.push(...ev.verdicts);
+      stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag });
+      if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases));
+    }
+    if (o.kind === 'gameday' && lostWrites) {
+      verdicts.push({
+        experiment: 'gameday',
+        tolerance: 'no acknowledged write lost',
+        ok: lostWrites.ok,
+        expected: 'lost = 0, unexpected = 0',
+        actual: `${lostWrites.acknowledged} acknowledged; lost ${lostWrites.lost.length}; unexpected ${lostWrites.unexpected.length}`,
+      });
+    }
+    if (lostWritesError) {
+      verdicts.push({ experiment: o.label, tolerance: 'no acknowledged write lost', ok: false, expected: 'checked', actual: `not checked: ${lostWritesError}` });
+    }
+
+    // 8. journal, verdicts, close
+    const journal = o.kind === 'chaos' && results[0] ? results[0].journal : aggregateJournal(`gameday:${o.label}`, results);
+    writeJson(dir, 'journal.json', journal);
+    if (o.kind === 'gameday') {
+      writeJson(dir, 'gameday.json', { plan: o.planFile ?? o.label, status: journal.status, experiments: results.map((r) => r.journal) } satisfies GamedayJournal);
+    }
+    writeJson(dir, 'verdicts.json', verdicts);
+    writeJson(dir, 'phase-stats.json', stats);
+
+    const interrupted = o.signal.aborted || results.some((r) => r.journal.status === 'interrupted');
+    const refused = results.find((r) => r.refused);
+    const ok = verdictOk(verdicts) && !interrupted && results.length === experiments.length;
+    const status: RunMeta['status'] = interrupted ? 'interrupted' : journal.status;
+    const exitCode = interrupted ? ExitCode.interrupted : ok ? ExitCode.ok : o.kind === 'chaos' && refused ? ExitCode.safety : ExitCode.failed;
+    closeRunFolder(dir, {
+      status,
+      verdict: ok ? 'pass' : 'fail',
+      exitCode,
+      failures: verdicts.filter((v) => !v.ok).map((v) => `${v.experiment}: ${v.tolerance}: ${v.actual}`),
     });
-  }
-  if (lostWritesError) {
-    verdicts.push({ experiment: o.label, tolerance: 'no acknowledged write lost', ok: false, expected: 'checked', actual: `not checked: ${lostWritesError}` });
-  }
 
-  // 8. journal, verdicts, close
-  const journal = o.kind === 'chaos' && results[0] ? results[0].journal : aggregateJournal(`gameday:${o.label}`, results);
-  writeJson(dir, 'journal.json', journal);
-  if (o.kind === 'gameday') {
-    writeJson(dir, 'gameday.json', { plan: o.planFile ?? o.label, status: journal.status, experiments: results.map((r) => r.journal) } satisfies GamedayJournal);
+    for (const t of tables) process.stdout.write(`${t}\n`);
+    process.stdout.write(`${verdictTable(verdicts)}\n`);
+    const rendered = await renderReport(dir, log);
+    process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} verdicts ok; run folder ${dir}${rendered ? `; report ${rendered}` : ''}\n`);
+    return { dir, status, verdicts, exitCode, results };
+  } catch (err) {
+    // an unexpected error: stop what runs, and never leave the folder looking like it is still going
+    progress.stop();
+    load?.stop();
+    measureAc.abort();
+    try {
+      closeRunFolder(dir, { status: o.signal.aborted ? 'interrupted' : 'failed', verdict: 'fail', exitCode: ExitCode.failed, failures: [errText(err)] });
+    } catch {
+      /* the original error matters more */
+    }
+    throw err;
   }
-  writeJson(dir, 'verdicts.json', verdicts);
-  writeJson(dir, 'phase-stats.json', stats);
-
-  const interrupted = o.signal.aborted || results.some((r) => r.journal.status === 'interrupted');
-  const refused = results.find((r) => r.refused);
-  const ok = verdictOk(verdicts) && !interrupted && results.length === experiments.length;
-  const status: RunMeta['status'] = interrupted ? 'interrupted' : journal.status;
-  const exitCode = interrupted ? ExitCode.interrupted : ok ? ExitCode.ok : o.kind === 'chaos' && refused ? ExitCode.safety : ExitCode.failed;
-  closeRunFolder(dir, {
-    status,
-    verdict: ok ? 'pass' : 'fail',
-    exitCode,
-    failures: verdicts.filter((v) => !v.ok).map((v) => `${v.experiment}: ${v.tolerance}: ${v.actual}`),
-  });
-
-  for (const t of tables) process.stdout.write(`${t}\n`);
-  process.stdout.write(`${verdictTable(verdicts)}\n`);
-  const rendered = await renderReport(dir, log);
-  process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} verdicts ok; run folder ${dir}${rendered ? `; report ${rendered}` : ''}\n`);
-  return { dir, status, verdicts, exitCode, results };
 }
 
 export function aggregateJournal(name: string, results: ExperimentResult[]): ChaosJournal {
