@@ -71,13 +71,14 @@ export function buildProgram(): { program: Command; result: { code: number } } {
     .argument('<baseline>', 'baseline: run folder, result.json or reports/baselines/NAME.json')
     .argument('<candidate>', 'candidate: run folder (or "latest"), result.json or baseline file')
     .addOption(new Option('--min-effect <ratio>', 'minimum relative change that can count as a regression').default(DEFAULT_PARAMS.minEffect).argParser(numberFlag('--min-effect', 0, 10)))
+    .addOption(new Option('--noise-margin <ratio>', 'run-to-run drift the per-bucket test must see past').default(DEFAULT_PARAMS.noiseMargin).argParser(numberFlag('--noise-margin', 0, 1)))
     .addOption(new Option('--alpha <p>', 'family-wise significance level (Holm-corrected)').default(DEFAULT_PARAMS.alpha).argParser(numberFlag('--alpha', 1e-9, 0.5)))
     .addOption(new Option('--min-error-delta <ratio>', 'minimum error-rate increase (absolute, 0.005 = 0.5 pp)').default(DEFAULT_PARAMS.minErrorDelta).argParser(numberFlag('--min-error-delta', 0, 1)))
     .addOption(new Option('--min-buckets <n>', 'buckets needed per side for a statistical test').default(DEFAULT_PARAMS.minBuckets).argParser(numberFlag('--min-buckets', 3, 1e6)))
     .option('--markdown <file>', 'also write the comparison as Markdown (CI job summary / PR comment)')
     .option('--json <file>', 'also write the comparison as JSON')
-    .action(async (baseArg: string, candArg: string, opts: { minEffect: number; alpha: number; minErrorDelta: number; minBuckets: number; markdown?: string; json?: string }) => {
-      const params: CompareParams = { ...DEFAULT_PARAMS, minEffect: opts.minEffect, alpha: opts.alpha, minErrorDelta: opts.minErrorDelta, minBuckets: Math.round(opts.minBuckets) };
+    .action(async (baseArg: string, candArg: string, opts: { minEffect: number; noiseMargin: number; alpha: number; minErrorDelta: number; minBuckets: number; markdown?: string; json?: string }) => {
+      const params: CompareParams = { ...DEFAULT_PARAMS, minEffect: opts.minEffect, noiseMargin: opts.noiseMargin, alpha: opts.alpha, minErrorDelta: opts.minErrorDelta, minBuckets: Math.round(opts.minBuckets) };
       const base = await readComparable(baseArg, 'baseline');
       const cand = await readComparable(candArg, 'candidate');
       const cmp = compare(base, cand, params);

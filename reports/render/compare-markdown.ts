@@ -85,7 +85,7 @@ export function renderComparisonMarkdown(c: Comparison): string {
   }
   const p = c.params;
   out.push(
-    `<sub>Rule: regression = change ≥ ${(p.minEffect * 100).toFixed(0)}% (error rate: ≥ ${(p.minErrorDelta * 100).toFixed(1)} pp) AND one-sided Mann-Whitney U on per-bucket values (error rate: two-proportion z-test) significant at α = ${p.alpha} after Holm correction; ≥ ${p.minBuckets} buckets per side.</sub>`,
+    `<sub>Rule: regression = change ≥ ${(p.minEffect * 100).toFixed(0)}% (error rate: ≥ ${(p.minErrorDelta * 100).toFixed(1)} pp) AND one-sided Mann-Whitney U on per-bucket values beyond a ${(p.noiseMargin * 100).toFixed(0)}% run-to-run margin (error rate: two-proportion z-test) significant at α = ${p.alpha} after Holm correction; ≥ ${p.minBuckets} buckets per side.</sub>`,
   );
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
