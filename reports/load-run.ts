@@ -162,7 +162,11 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
     complete,
     startedAt: meta?.startedAt ?? (ts ? new Date(ts.series.start).toISOString() : ''),
     finishedAt: meta?.finishedAt ?? null,
-    durationMs: runSpanMs !== null && Number.isFinite(runSpanMs) ? runSpanMs : (summary?.durationMs ?? null),
+    // an unfinished run has no finishedAt: fall back to k6's own figure, then to the recorded series
+    durationMs:
+      runSpanMs !== null && Number.isFinite(runSpanMs)
+        ? runSpanMs
+        : (summary?.durationMs ?? (ts && ts.series.end > ts.series.start ? ts.series.end - ts.series.start : null)),
     git: meta?.git ?? null,
     target: meta?.target ? { ingressUrl: meta.target.ingressUrl, embedded: !!meta.target.embedded } : null,
     profile: meta?.profile ?? null,
@@ -217,7 +221,9 @@ function buildK6Section(summary: ParsedSummary | null, ts: TimeseriesAggregate |
   const durationMs = summary?.durationMs ?? (ts && ts.series.end > ts.series.start ? ts.series.end - ts.series.start : null);
   const seconds = durationMs ? durationMs / 1000 : null;
 
-  const thresholds = (summary?.thresholds ?? []).map((t) => {
+  // k6 writes metrics in map order (random per run): sort so reports and diffs are stable
+  const sorted = [...(summary?.thresholds ?? [])].sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
+  const thresholds = sorted.map((t) => {
     if (t.actual !== null || !t.aggregation || !ts) return t;
     const sk = ts.tracked.get(t.metric);
     return sk && sk.count ? { ...t, actual: round(aggregationOf(sk, t.aggregation), 4) } : t;

@@ -292,6 +292,7 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     ['files', r.files.join(', ')],
   ];
   parts.push(table(['', ''], rows.map(([a, b]) => ({ cells: [a, b] }))));
+  if (r.files.includes('k6-dashboard.html')) parts.push('<p>k6\'s own web dashboard export of this run: <a href="k6-dashboard.html">k6-dashboard.html</a> (next to this file).</p>');
   if (r.run.config !== null && r.run.config !== undefined)
     parts.push(`<details><summary>resolved configuration</summary><pre>${h(JSON.stringify(r.run.config, null, 2))}</pre></details>`);
   parts.push(`<footer>generated ${h(r.generatedAt)} by swarm-gameday reports (result schema v${r.schemaVersion}); charts by Apache ECharts, inlined.</footer>`);
