@@ -5,14 +5,17 @@ import pc from 'picocolors';
 import type { Verdict } from '../scripts/lib/run-folder.ts';
 import type { PhaseStat } from './measure/phase-stats.ts';
 
+// cli-table3 colours head and border unconditionally; pass/FAIL use picocolors (NO_COLOR, TTY aware)
+const PLAIN = { head: [] as string[], border: [] as string[] };
+
 export function verdictTable(verdicts: Verdict[]): string {
-  const t = new Table({ head: ['experiment', 'tolerance', 'expected', 'actual', ''], wordWrap: true, colWidths: [22, 34, 22, 60, 6] });
+  const t = new Table({ head: ['experiment', 'tolerance', 'expected', 'actual', ''], wordWrap: true, colWidths: [22, 34, 22, 60, 6], style: PLAIN });
   for (const v of verdicts) t.push([v.experiment, v.tolerance, v.expected, v.actual, v.ok ? pc.green('pass') : pc.red('FAIL')]);
   return t.toString();
 }
 
 export function phaseTable(experiment: string, phases: PhaseStat[]): string {
-  const t = new Table({ head: ['phase', 'requests', 'failed', 'availability', 'longest outage', 'failed by kind'], wordWrap: true });
+  const t = new Table({ head: ['phase', 'requests', 'failed', 'availability', 'longest outage', 'failed by kind'], wordWrap: true, style: PLAIN });
   for (const p of phases) {
     t.push([
       `${experiment}/${p.phase}`,

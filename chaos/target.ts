@@ -6,8 +6,8 @@ import { defaults } from '../scripts/lib/defaults.ts';
 import { hostDocker, swarmDocker } from '../scripts/lib/docker.ts';
 import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from '../scripts/lib/local-swarm-names.ts';
 import { nodeExec } from '../scripts/lib/node-exec.ts';
-import { replicaStates } from '../scripts/lib/swarm/deploy.ts';
 import type { ChaosContext } from './faults/types.ts';
+import { replicationStatus } from './replication.ts';
 import type { SteadyEnv } from './steady-state.ts';
 
 export interface TargetOptions {
@@ -61,6 +61,6 @@ export function steadyEnv(ctx: ChaosContext, ingressUrl: string): SteadyEnv {
   return {
     swarm: ctx.swarm,
     ingressUrl,
-    replication: ctx.nodeExec ? async () => replicaStates(ctx.swarm) : undefined,
+    replication: ctx.nodeExec ? ((nodeExec) => () => replicationStatus(ctx.swarm, nodeExec))(ctx.nodeExec) : undefined,
   };
 }
