@@ -186,7 +186,9 @@ export function buildScenarios(input: ShapeInput): Record<string, K6Scenario> {
   const out: Record<string, K6Scenario> = {};
   for (const w of WORKLOADS[input.scenario]) {
     const peak = peakFactor * base * w.weight; // iterations/s
-    const preAllocatedVUs = Math.max(2, Math.ceil(peak * w.iterationSeconds * 2));
+    // generous: k6 drops iterations while it initializes VUs beyond the pool, and a dropped
+    // iteration should mean a saturated generator, not a warming one
+    const preAllocatedVUs = Math.max(2, Math.ceil(peak * Math.max(w.iterationSeconds, 0.25) * 4));
     // enough VUs to keep the schedule while the target stalls up to the HTTP timeout, bounded
     const maxVUs = Math.min(600, Math.max(preAllocatedVUs, Math.ceil(peak * Math.min(timeoutS, 5)) + 5));
     const common = { exec: w.exec, timeUnit: '1m', preAllocatedVUs, maxVUs, gracefulStop: '10s' };
