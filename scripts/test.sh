@@ -12,6 +12,7 @@ run_unit() {
   echo "== typecheck"
   npx tsc --noEmit -p tsconfig.json
   npx tsc --noEmit -p load/tsconfig.json
+  npx tsc --noEmit -p stack/tsconfig.json
   echo "== unit tests"
   mapfile -t files < <(ls tests/unit/*.test.ts 2>/dev/null | sort)
   node --import tsx --test --test-reporter=spec "${files[@]}"

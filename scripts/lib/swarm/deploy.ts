@@ -8,6 +8,7 @@ import { defaults } from '../defaults.ts';
 import { TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
 import { nodeExec } from '../node-exec.ts';
+import { parseLagLine } from '../../../chaos/measure/lag-parse.ts';
 import { APP_NETWORK, SECRETS, STACKS } from './stacks.ts';
 import { converged, listTasks, serviceStates, type ServiceState } from './state.ts';
 
@@ -76,18 +77,16 @@ export async function replicaStates(docker: Docker): Promise<ReplicaState[]> {
     tasks.map(async (t) => {
       const base = { task: `todo_mysql_slave.${t.slot}`, node: t.node };
       const r = await nodeExec(t.node, ['docker', 'exec', t.containerId!, 'tododb-lag'], { timeoutMs: 15_000 });
-      try {
-        const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-        return {
-          ...base,
-          ioRunning: Boolean(j.ioRunning),
-          sqlRunning: Boolean(j.sqlRunning),
-          heartbeatLagMs: j.heartbeatLagMs ?? null,
-          secondsBehindMaster: j.secondsBehindMaster ?? null,
-        };
-      } catch {
-        return { ...base, ioRunning: false, sqlRunning: false, heartbeatLagMs: null, secondsBehindMaster: null, error: (r.stderr || r.stdout).trim() };
-      }
+      const line = r.stdout.trim().split('\n').pop() ?? '';
+      const s = parseLagLine(line || r.stderr, Date.now(), base.task, t.node);
+      return {
+        ...base,
+        ioRunning: s.ioRunning,
+        sqlRunning: s.sqlRunning,
+        heartbeatLagMs: s.heartbeatLagMs,
+        secondsBehindMaster: s.secondsBehindMaster,
+        ...(s.error ? { error: s.error } : {}),
+      };
     }),
   );
 }
