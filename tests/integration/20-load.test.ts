@@ -150,6 +150,15 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.match(c.stderr, /unknown endpoint "api-lst"/);
   });
 
+  it('--help lists every option', async () => {
+    const r = await load(['--help'], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    for (const o of ['--profile', '--scenario', '--target', '--duration', '--rate', '--out-dir', '--k6-flag', '--no-dashboard', '--slo', '--threshold']) {
+      assert.ok(r.stdout.includes(o), `--help mentions ${o}`);
+    }
+    for (const p of ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint']) assert.match(r.stdout, new RegExp(`^  ${p}\\s`, 'm'));
+  });
+
   it('the browser scenario loads the dashboard, adds an item and sees it appear (chromium)', async () => {
     const outDir = freshOutDir('browser');
     const r = await load(['--scenario', 'browser', '--profile', 'smoke', '--target', target.ingressUrl, '--out-dir', outDir]);
