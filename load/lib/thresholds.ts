@@ -105,7 +105,7 @@ export function buildThresholds(slo: SloFile, ctx: ThresholdContext): K6Threshol
   if (slo.generator) {
     // a saturated generator drops iterations instead of slowing down (open model): fail on it
     const allowed = Math.floor(ctx.plannedIterations * slo.generator.maxDroppedRatio);
-    out.dropped_iterations = [`count<=${allowed}`];
+    out.dropped_iterations = [wrap(`count<=${allowed}`)];
   }
   return out;
 }
