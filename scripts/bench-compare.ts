@@ -158,7 +158,8 @@ async function main(argv: string[]): Promise<number> {
     ['bare "any endpoint p95 +10 %"', 'naive'],
   ];
   const report: Record<string, unknown>[] = [];
-  process.stdout.write(`\nComparison rule on ${runs.length} real runs (${o.profile}/${o.scenario}, ${o.duration} each), injected slowdown x${o.slowdown}:\n\n`);
+  const what = o.from?.length ? `${runs.length} given run folders` : `${runs.length} real runs (${o.profile}/${o.scenario}, ${o.duration} each)`;
+  process.stdout.write(`\nComparison rule on ${what}, injected slowdown x${o.slowdown}:\n\n`);
   process.stdout.write(`| rule | same-build pairs | false alarms | detection of x${o.slowdown} |\n| --- | ---: | ---: | ---: |\n`);
   for (const [name, params] of variants) {
     const r = rates(runs, o.slowdown, params);
