@@ -1,11 +1,13 @@
-// Replication lag sampler: one long-lived `tododb-lag` loop (~every 100 ms) per replica task,
+// Replication lag sampler: one long-lived SQL client per replica task, fed a heartbeat + slave
+// status query every ~100 ms (see lag-stream-parse.ts for why not tododb-lag per sample),
 // re-discovering the replica tasks every few seconds (a killed/rescheduled replica gets a new
 // stream on its new node). Samples go to lag.jsonl.
 import type Dockerode from 'dockerode';
+import { realClock } from './clock.ts';
 import type { LagSample } from '../../scripts/lib/run-folder.ts';
 import { DB_SERVICES, runningTaskContainers, type TaskContainer } from './db-tasks.ts';
 import { JsonlSink } from './jsonl-sink.ts';
-import { parseLagLine } from './lag-parse.ts';
+import { LagStreamParser, lagClientScript } from './lag-stream-parse.ts';
 import { startTaskStream, type StreamHandle } from './node-stream.ts';
 
 export interface LagSamplerOptions {
@@ -23,17 +25,6 @@ export interface LagHandle {
   done: Promise<{ samples: number; replicas: string[] }>;
 }
 
-/** The in-container loop: a failed reading still yields a line, and a closed stdout ends the loop. */
-export function lagLoopScript(intervalMs: number): string {
-  const sleep = (intervalMs / 1000).toFixed(3);
-  // stderr folded into the line, so a non-JSON complaint shows up as a sample error
-  return (
-    String.raw`while :; do out=$(tododb-lag 2>&1); rc=$?; ` +
-    String.raw`[ -n "$out" ] || out="{\"error\":\"tododb-lag exit $rc, no output\"}"; ` +
-    String.raw`printf '%s\n' "$out" || exit 0; sleep ${sleep}; done`
-  );
-}
-
 export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHandle {
   const sink = new JsonlSink<LagSample>(runDir, 'lag.jsonl');
   const service = opts.service ?? DB_SERVICES.replica;
@@ -45,13 +36,15 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
 
   const open = (task: TaskContainer) => {
     const key = task.containerId;
+    const parser = new LagStreamParser(task.name, task.node);
     const handle = startTaskStream({
       node: task.node,
       containerId: task.containerId,
-      script: lagLoopScript(opts.intervalMs ?? 100),
+      script: lagClientScript(opts.intervalMs ?? 100),
       maxSeconds: Math.max(1, (deadline - Date.now()) / 1000 + 5),
       onLine: (line) => {
-        const s = parseLagLine(line, Date.now(), task.name, task.node);
+        const s = parser.push(line);
+        if (!s) return;
         sink.push(s);
         samples++;
         opts.onSample?.(s);
@@ -81,10 +74,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
         if (msg !== lastDiscoveryError) opts.log(`lag: cannot list ${service} tasks: ${msg}`);
         lastDiscoveryError = msg;
       }
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, every);
-        opts.signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
-      });
+      await realClock.sleep(every, opts.signal);
     }
     await Promise.all([...streams.values()].map((s) => s.handle.stop()));
     sink.close();

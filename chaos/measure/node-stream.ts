@@ -1,7 +1,9 @@
 // A long-lived command inside a task container on a local-swarm node, read line by line:
 // host `docker exec <node> docker exec <cid> sh -c ...`. One stream per replica instead of one
 // exec per sample. The in-container loop prints its pid first so it can be killed by id on stop,
-// and is also bounded by `timeout`, so nothing outlives the run even if our side dies.
+// The loop prints its process group first (GNU timeout makes itself a group leader), so stop()
+// kills the whole group (loop, pipeline, client) by id; `timeout -s KILL` bounds it anyway, so
+// nothing outlives the run even if our side dies.
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
@@ -25,8 +27,8 @@ export interface TaskStreamOptions {
 const PID_PREFIX = '__gameday_pid ';
 
 export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
-  // `exec sh` under timeout: timeout's child is the loop shell whose pid we print
-  const inner = `echo "${PID_PREFIX}$$"; ${opts.script}`;
+  // field 5 of /proc/<pid>/stat is the process group: timeout's pid
+  const inner = `echo "${PID_PREFIX}$(cut -d' ' -f5 /proc/$$/stat)"; ${opts.script}`;
   const cmd = [
     'exec', opts.node,
     'docker', 'exec', '-u', 'root', opts.containerId,
@@ -34,10 +36,11 @@ export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
   ];
   // the node containers live on the host engine, whatever DOCKER_HOST the user exported
   const child = spawn('docker', cmd, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
-  let innerPid: number | undefined;
+  let groupId: number | undefined;
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    if (innerPid === undefined && line.startsWith(PID_PREFIX)) {
-      innerPid = Number(line.slice(PID_PREFIX.length));
+    if (groupId === undefined && line.startsWith(PID_PREFIX)) {
+      const g = Number(line.slice(PID_PREFIX.length));
+      if (Number.isInteger(g) && g > 1) groupId = g;
       return;
     }
     opts.onLine(line);
@@ -52,9 +55,12 @@ export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
     done,
     stop() {
       stopping ??= (async () => {
-        if (innerPid) {
-          // best effort: the container may be gone already (then the loop died with it)
-          await nodeExec(opts.node, ['docker', 'exec', '-u', 'root', opts.containerId, 'kill', String(innerPid)], { timeoutMs: 10_000 }).catch(() => undefined);
+        if (groupId) {
+          // best effort: the container may be gone already (then the loop died with it). bash,
+          // because dash's kill builtin cannot signal a process group
+          await nodeExec(opts.node, ['docker', 'exec', '-u', 'root', opts.containerId, 'bash', '-c', `kill -TERM -- -${groupId}`], {
+            timeoutMs: 10_000,
+          }).catch(() => undefined);
         }
         if (child.exitCode === null && child.pid) child.kill('SIGTERM');
         await Promise.race([done, new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -1,6 +1,7 @@
 // Task placement over the run: every second, every task of every service (which node, which
 // state); only changes are written to placement.jsonl, so the file is a timeline of moves.
 import type Dockerode from 'dockerode';
+import { realClock } from './clock.ts';
 import type { PlacementSample } from '../../scripts/lib/run-folder.ts';
 import { JsonlSink } from './jsonl-sink.ts';
 
@@ -80,10 +81,7 @@ export function startPlacementSampler(runDir: string, opts: PlacementOptions): {
         lastError = msg;
       }
       const wait = Math.max(0, (opts.intervalMs ?? 1000) - (Date.now() - started));
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, wait);
-        opts.signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
-      });
+      await realClock.sleep(wait, opts.signal);
     }
     sink.close();
     return { changes };

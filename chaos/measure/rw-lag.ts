@@ -82,12 +82,10 @@ export class RwLagTracker {
 
   private async loop(): Promise<void> {
     const { signal } = this.opts;
+    signal.addEventListener('abort', () => this.wake?.(), { once: true });
     while (!signal.aborted) {
       if (!this.pending.size) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;
       }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lagStats, percentile } from '../../chaos/measure/lag-stats.ts';
 import { parseLagLine } from '../../chaos/measure/lag-parse.ts';
-import { lagLoopScript } from '../../chaos/measure/lag.ts';
+import { LagStreamParser, lagClientScript } from '../../chaos/measure/lag-stream-parse.ts';
 import type { LagSample } from '../../scripts/lib/run-folder.ts';
 
 function sample(t: number, replica: string, lag: number | null, running = true): LagSample {
@@ -69,9 +69,40 @@ test('parseLagLine: the tododb-lag line (snake_case, "Yes"/"No"), its error line
   assert.equal(c.heartbeatLagMs, null);
 });
 
-test('lag loop script: one line per reading, an error line when tododb-lag prints nothing', () => {
-  const script = lagLoopScript(100);
-  assert.match(script, /tododb-lag/);
-  assert.match(script, /sleep 0\.100/);
-  assert.match(script, /\|\| exit 0/, 'stops when nobody reads its output');
+// captured from `mariadb --batch` on a todo_mysql_slave replica (SHOW SLAVE STATUS shortened)
+const SLAVE_HEADER = 'Slave_IO_State\tMaster_Host\tSlave_IO_Running\tSlave_SQL_Running\tLast_Error\tSeconds_Behind_Master\tMaster_SSL_Verify_Server_Cert';
+const tick = (lag: string, io: string, sql: string, sbm: string) => [
+  'k\tnow_s\tlag_ms',
+  `hb\t1795318702.057806\t${lag}`,
+  SLAVE_HEADER,
+  `Waiting for master to send event\ttodo_mysql_master\t${io}\t${sql}\t\t${sbm}\tNo`,
+  'k',
+  'end',
+];
+
+test('lag stream parser: one sample per tick from the batch output of one client', () => {
+  const p = new LagStreamParser('todo_mysql_slave.2', 'gameday-worker02', () => 42);
+  const out = [...tick('54.1440', 'Yes', 'Yes', '0'), ...tick('5321.0071', 'No', 'No', 'NULL')].map((l) => p.push(l)).filter(Boolean);
+  assert.deepEqual(out, [
+    { t: 1795318702058, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 54.144, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true },
+    { t: 1795318702058, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 5321.007, secondsBehindMaster: null, ioRunning: false, sqlRunning: false },
+  ]);
+});
+
+test('lag stream parser: a tick without heartbeat or slave status is a sample with an error', () => {
+  const p = new LagStreamParser('r', undefined, () => 42);
+  // heartbeat query failed (error went to stderr), SHOW SLAVE STATUS empty: only the end marker
+  const s = ['k', 'end'].map((l) => p.push(l)).find(Boolean)!;
+  assert.equal(s.t, 42);
+  assert.equal(s.heartbeatLagMs, null);
+  assert.equal(s.error, 'no heartbeat reading');
+  const noSlave = ['k\tnow_s\tlag_ms', 'hb\t1.5\t3.0', 'k', 'end'].map((l) => p.push(l)).find(Boolean)!;
+  assert.match(noSlave.error!, /no replication configured/);
+  assert.equal(noSlave.t, 1500);
+});
+
+test('lag client script: one client fed by a bounded shell loop that stops on a closed pipe', () => {
+  const script = lagClientScript(100);
+  assert.match(script, /^while :; do echo '.*' \|\| exit 0; sleep 0\.100; done \| mariadb .*--batch --unbuffered --force tododb$/);
+  assert.ok(script.includes(`SELECT '"'"'hb'"'"' AS k`), 'single quotes of the SQL are escaped for the shell');
 });
