@@ -16,6 +16,8 @@ export interface LagSamplerOptions {
   maxDurationMs: number;
   intervalMs?: number; // default 100
   rediscoverMs?: number; // default 2000
+  /** replace each stream after this long (default 5 min), so a stream orphaned by a killed run dies soon */
+  rotateMs?: number;
   service?: string;
   log: (line: string) => void;
   onSample?: (s: LagSample) => void;
@@ -28,7 +30,9 @@ export interface LagHandle {
 export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHandle {
   const sink = new JsonlSink<LagSample>(runDir, 'lag.jsonl');
   const service = opts.service ?? DB_SERVICES.replica;
-  const streams = new Map<string, { task: TaskContainer; handle: StreamHandle }>();
+  const streams = new Map<string, { task: TaskContainer; handle: StreamHandle; openedAt: number }>();
+  const retiring = new Set<StreamHandle>();
+  const rotateMs = opts.rotateMs ?? 300_000;
   const seen = new Set<string>();
   const deadline = Date.now() + opts.maxDurationMs;
   let samples = 0;
@@ -41,7 +45,8 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
       node: task.node,
       containerId: task.containerId,
       script: lagClientScript(opts.intervalMs ?? 100),
-      maxSeconds: Math.max(1, (deadline - Date.now()) / 1000 + 5),
+      // a hard bound inside the container: past the rotation (or the run), it is killed there
+      maxSeconds: Math.max(1, Math.min(deadline - Date.now(), rotateMs + 30_000) / 1000 + 5),
       onLine: (line) => {
         const s = parser.push(line);
         if (!s) return;
@@ -51,12 +56,14 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
       },
       onStderr: (line) => opts.log(`lag ${task.name}: ${line}`),
     });
-    streams.set(key, { task, handle });
+    const rotating = streams.has(key);
+    streams.set(key, { task, handle, openedAt: Date.now() });
     seen.add(task.name);
-    opts.log(`lag: sampling ${task.name} on ${task.node}`);
+    if (!rotating) opts.log(`lag: sampling ${task.name} on ${task.node}`);
     void handle.done.then((code) => {
       if (streams.get(key)?.handle === handle) streams.delete(key); // re-opened on the next discovery if still running
-      if (!opts.signal.aborted) opts.log(`lag: stream for ${task.name} ended (exit ${code})`);
+      if (!opts.signal.aborted && !retiring.has(handle)) opts.log(`lag: stream for ${task.name} ended (exit ${code})`);
+      retiring.delete(handle);
     });
   };
 
@@ -68,6 +75,13 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
         const live = new Set(tasks.map((t) => t.containerId));
         for (const t of tasks) if (!streams.has(t.containerId)) open(t);
         for (const [key, s] of streams) if (!live.has(key)) void s.handle.stop();
+        for (const s of [...streams.values()]) {
+          if (Date.now() - s.openedAt < rotateMs || !live.has(s.task.containerId)) continue;
+          // overlap old and new for a few seconds so the rotation leaves no gap in the samples
+          retiring.add(s.handle);
+          open(s.task);
+          setTimeout(() => void s.handle.stop(), 3000).unref();
+        }
         lastDiscoveryError = '';
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
@@ -76,7 +90,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
       }
       await realClock.sleep(every, opts.signal);
     }
-    await Promise.all([...streams.values()].map((s) => s.handle.stop()));
+    await Promise.all([...streams.values()].map((s) => s.handle.stop()).concat([...retiring].map((h) => h.stop())));
     sink.close();
     return { samples, replicas: [...seen].sort() };
   })();
