@@ -6,6 +6,7 @@ import type {
   LagSample,
   PlacementSample,
   ProbeSample,
+  RwLagSample,
 } from '../scripts/lib/run-folder.ts';
 import type {
   ExperimentSummary,
@@ -15,6 +16,7 @@ import type {
   PhaseAvailability,
   PlacementSection,
   ProbeSection,
+  RwLagSection,
 } from './model.ts';
 import { quantile, round } from './stats.ts';
 
@@ -42,13 +44,16 @@ export function experimentSummaries(journals: ChaosJournal[]): ExperimentSummary
     phases: (j.phases ?? []).map((p) => ({ name: p.name, start: p.start, end: p.end })),
     rollbacks: (j.rollbacks ?? []).map((r) => ({ fault: r.fault, ok: r.ok, error: r.error ?? null })),
     recovery: (j.recovery ?? []).map((r) => ({ service: r.service, backAtDesiredMs: r.backAtDesiredMs ?? null })),
+    steadyStateRecoveredMs: j.steadyStateRecoveredMs ?? null,
     error: j.error ?? null,
   }));
 }
 
 export function faultWindows(journals: ChaosJournal[]): FaultWindow[] {
   return journals
-    .flatMap((j) => (j.faults ?? []).map((f) => ({ experiment: j.experiment, name: f.name, target: f.target ?? null, start: f.start, end: f.end ?? null })))
+    .flatMap((j) =>
+      (j.faults ?? []).map((f) => ({ experiment: j.experiment, name: f.name, target: f.target ?? null, description: f.description ?? null, start: f.start, end: f.end ?? null })),
+    )
     .sort((a, b) => a.start - b.start);
 }
 
@@ -118,7 +123,8 @@ export function analyzeProbe(samples: readonly ProbeSample[], phases: PhaseWindo
     const failures: Record<string, number> = {};
     for (const s of inside)
       if (!s.ok) {
-        const kind = s.error ?? (s.status ? `status` : 'other');
+        // dropped = the probe could not even send (client stall): failed, and said so
+        const kind = s.dropped ? 'dropped' : (s.error ?? (s.status ? `status` : 'other'));
         const label = kind === 'status' && s.status ? `http ${s.status}` : kind;
         failures[label] = (failures[label] ?? 0) + 1;
       }
@@ -177,7 +183,8 @@ export function analyzeLag(samples: readonly LagSample[]): LagSection {
     const list = byReplica.get(replica)!.sort((a, b) => a.t - b.t);
     const lags = list.map((s) => s.heartbeatLagMs).filter((v): v is number => typeof v === 'number');
     let notReplicatingMs = 0;
-    for (let i = 0; i + 1 < list.length; i++) if (!list[i].ioRunning || !list[i].sqlRunning) notReplicatingMs += list[i + 1].t - list[i].t;
+    // a sample the sampler could not read says nothing about the threads: not counted as stopped
+    for (let i = 0; i + 1 < list.length; i++) if (!list[i].error && (!list[i].ioRunning || !list[i].sqlRunning)) notReplicatingMs += list[i + 1].t - list[i].t;
     return {
       replica,
       samples: downsampleMax(list.map((s) => [s.t, s.heartbeatLagMs, s.secondsBehindMaster] as [number, number | null, number | null])),
@@ -200,6 +207,24 @@ function downsampleMax(points: [number, number | null, number | null][]): [numbe
     out.push([win[0][0], round(worst[1]), worst[2]]);
   }
   return out;
+}
+
+export function analyzeRwLag(samples: readonly RwLagSample[]): RwLagSection {
+  const seen = samples.map((s) => s.visibleMs).filter((v): v is number => typeof v === 'number');
+  const sorted = [...samples].sort((a, b) => a.t - b.t);
+  const per = Math.max(1, Math.ceil(sorted.length / MAX_LAG_POINTS));
+  const p99 = quantile(seen, 0.99) ?? Infinity;
+  return {
+    count: samples.length,
+    notVisible: samples.length - seen.length,
+    p50: round(quantile(seen, 0.5)),
+    p95: round(quantile(seen, 0.95)),
+    max: seen.length ? round(seen.reduce((a, b) => Math.max(a, b))) : null,
+    // keep every not-visible sample and the worst of each window, so the chart shows the spikes
+    samples: sorted
+      .filter((s, i) => s.visibleMs === null || i % per === 0 || s.visibleMs >= p99)
+      .map((s) => [s.t, round(s.visibleMs)] as [number, number | null]),
+  };
 }
 
 export function analyzePlacement(samples: readonly PlacementSample[]): PlacementSection {

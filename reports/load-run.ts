@@ -13,6 +13,7 @@ import {
   type PlacementSample,
   type ProbeSample,
   type RunMeta,
+  type RwLagSample,
   type Verdict,
 } from '../scripts/lib/run-folder.ts';
 import {
@@ -20,6 +21,7 @@ import {
   analyzeLag,
   analyzePlacement,
   analyzeProbe,
+  analyzeRwLag,
   experimentSummaries,
   faultWindows,
   normalizeJournals,
@@ -38,9 +40,11 @@ export const INPUT_FILES = [
   'k6-dashboard.html',
   'k6.log',
   'journal.json',
+  'gameday.json',
   'probe.jsonl',
   'lag.jsonl',
   'writes.jsonl',
+  'rw-lag.jsonl',
   'writes-check.json',
   'placement.jsonl',
   'haproxy.json',
@@ -117,7 +121,11 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
   const k6 = summary || ts ? buildK6Section(summary, ts) : null;
 
   // ---- chaos records
-  const journals = has('journal.json') ? normalizeJournals(readJsonFile<unknown>('journal.json')) : [];
+  // a game day writes one journal per experiment to gameday.json (journal.json then aggregates them
+  // with "<experiment>/" phase prefixes): prefer the per-experiment view
+  const gameday = has('gameday.json') ? normalizeJournals(readJsonFile<unknown>('gameday.json')) : [];
+  const journals = gameday.length ? gameday : has('journal.json') ? normalizeJournals(readJsonFile<unknown>('journal.json')) : [];
+  const rwLag = readLines<RwLagSample>('rw-lag.jsonl');
   const probe = readLines<ProbeSample>('probe.jsonl');
   const lag = readLines<LagSample>('lag.jsonl');
   const placement = readLines<PlacementSample>('placement.jsonl');
@@ -129,7 +137,7 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
   if (!writes && has('writes.jsonl')) warnings.push('writes.jsonl is present but writes-check.json is not: the lost-write check did not run');
 
   let chaos: ChaosSection | null = null;
-  if (journals.length || probe || lag || placement || haproxy || verdictsRaw || writes) {
+  if (journals.length || probe || lag || placement || haproxy || verdictsRaw || writes || rwLag) {
     const phases: PhaseWindow[] = journals.flatMap((j) =>
       (j.phases ?? []).map((p) => ({ experiment: j.experiment, phase: p.name, start: p.start, end: p.end })),
     );
@@ -148,8 +156,11 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
             unexpected: writes.unexpected ?? [],
             perServer: (writes.perServer ?? []).map((s) => ({ server: s.server, present: s.present, lost: s.lost ?? [], unexpected: s.unexpected ?? [] })),
             ok: !!writes.ok,
+            duplicated: writes.duplicated ?? [],
+            caughtUp: writes.caughtUp ?? null,
           }
         : null,
+      rwLag: rwLag && rwLag.length ? analyzeRwLag(rwLag) : null,
       placement: placement && placement.length ? analyzePlacement(placement) : null,
       haproxy: haproxy && haproxy.length ? analyzeHaproxy(haproxy) : null,
     };

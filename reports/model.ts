@@ -112,6 +112,7 @@ export const FaultWindow = z.object({
   experiment: z.string(),
   name: z.string(),
   target: z.string().nullable(),
+  description: z.string().nullable().describe("the fault's plan line, when the runner recorded it"),
   start: num,
   end: optNum,
 });
@@ -162,6 +163,17 @@ export const WritesSection = z.object({
   unexpected: z.array(z.string()),
   perServer: z.array(z.object({ server: z.string(), present: num, lost: z.array(num), unexpected: z.array(z.string()) })),
   ok: z.boolean(),
+  duplicated: z.array(z.string()).describe('tokens stored more than once (e.g. a replayed POST); reported, not part of ok'),
+  caughtUp: z.boolean().nullable().describe('false: a replica still lacked ids of the primary when the wait ran out'),
+});
+
+export const RwLagSection = z.object({
+  count: num,
+  notVisible: num.describe('acknowledged creates never seen in a list read in time'),
+  p50: optNum,
+  p95: optNum,
+  max: optNum,
+  samples: z.array(z.tuple([num, optNum])).describe('[t of the acknowledged create, ms until visible or null]'),
 });
 
 export const PlacementSection = z.object({
@@ -207,6 +219,7 @@ export const ExperimentSummary = z.object({
   phases: z.array(z.object({ name: z.string(), start: num, end: num })),
   rollbacks: z.array(z.object({ fault: z.string(), ok: z.boolean(), error: z.string().nullable() })),
   recovery: z.array(z.object({ service: z.string(), backAtDesiredMs: optNum })),
+  steadyStateRecoveredMs: optNum.describe('first injection until the steady state held again'),
   error: z.string().nullable(),
 });
 
@@ -225,6 +238,7 @@ export const ChaosSection = z.object({
   probe: ProbeSection.nullable(),
   lag: LagSection.nullable(),
   writes: WritesSection.nullable(),
+  rwLag: RwLagSection.nullable().describe('read-your-writes lag through the API (rw-lag.jsonl)'),
   placement: PlacementSection.nullable(),
   haproxy: HaproxySection.nullable(),
 });
@@ -267,6 +281,7 @@ export type RunResult = z.infer<typeof RunResult>;
 export type ProbeSection = z.infer<typeof ProbeSection>;
 export type LagSection = z.infer<typeof LagSection>;
 export type WritesSection = z.infer<typeof WritesSection>;
+export type RwLagSection = z.infer<typeof RwLagSection>;
 export type PlacementSection = z.infer<typeof PlacementSection>;
 export type HaproxySection = z.infer<typeof HaproxySection>;
 export type ExperimentSummary = z.infer<typeof ExperimentSummary>;

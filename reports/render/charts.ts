@@ -189,10 +189,19 @@ export function buildCharts(r: RunResult): ChartSpec[] {
   }
 
   const lag = r.chaos?.lag;
-  if (lag && lag.replicas.length) {
+  const rw = r.chaos?.rwLag;
+  if ((lag && lag.replicas.length) || (rw && rw.samples.length)) {
     const series: Record<string, unknown>[] = [];
-    for (const rep of lag.replicas) series.push(line(`${rep.replica} heartbeat lag`, rep.samples.map(([t, hb]) => [t, hb])));
-    for (const rep of lag.replicas)
+    for (const rep of lag?.replicas ?? []) series.push(line(`${rep.replica} heartbeat lag`, rep.samples.map(([t, hb]) => [t, hb])));
+    if (rw && rw.samples.length)
+      series.push({
+        name: 'read-your-writes (API)',
+        type: 'scatter',
+        symbolSize: 4,
+        // not visible in time: drawn at the top of the chart in red
+        data: rw.samples.map(([t, v]) => (v === null ? { value: [t, rw.max ?? 0], itemStyle: { color: '#d62728' } } : [t, v])),
+      });
+    for (const rep of lag?.replicas ?? [])
       series.push(
         line(`${rep.replica} Seconds_Behind_Master`, rep.samples.map(([t, , sbm]) => [t, sbm === null ? null : sbm * 1000]), {
           lineStyle: { type: 'dashed', width: 1 },
@@ -201,7 +210,7 @@ export function buildCharts(r: RunResult): ChartSpec[] {
       );
     charts.push({
       id: 'lag',
-      title: 'Replication lag per replica: heartbeat (ms resolution) and Seconds_Behind_Master (as ms; gaps = thread stopped)',
+      title: 'Replication lag per replica: heartbeat (ms resolution), Seconds_Behind_Master (as ms; gaps = thread stopped), read-your-writes lag through the API (dots)',
       height: 320,
       timeAxis: true,
       option: base(r, 'ms', { series: withBands(r, series) }),

@@ -176,7 +176,7 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     if (chaos.experiments.length) {
       parts.push(
         table(
-          ['experiment', 'status', 'steady state before', 'steady state after', 'deviated', 'recovery', 'rollbacks'],
+          ['experiment', 'status', 'steady state before', 'steady state after', 'deviated', 'back at desired replicas', 'steady again after', 'rollbacks'],
           chaos.experiments.map((e) => ({
             bad: e.status !== 'completed' || e.deviated,
             cells: [
@@ -186,6 +186,7 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
               e.steadyStateAfter ? (e.steadyStateAfter.ok ? 'held' : `violated: ${e.steadyStateAfter.details.join('; ')}`) : '–',
               e.deviated ? 'yes' : 'no',
               e.recovery.map((x) => `${x.service}: ${x.backAtDesiredMs === null ? 'not back' : fmtMs(x.backAtDesiredMs)}`).join(', ') || '–',
+              e.steadyStateRecoveredMs === null ? '–' : fmtMs(e.steadyStateRecoveredMs),
               e.rollbacks.map((x) => `${x.fault}: ${x.ok ? 'ok' : `FAILED ${x.error ?? ''}`}`).join(', ') || '–',
             ],
           })),
@@ -197,8 +198,10 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
       parts.push('<h3>Faults (shaded on every chart)</h3>');
       parts.push(
         table(
-          ['experiment', 'fault', 'target', num('from'), num('to'), num('duration')],
-          chaos.faults.map((f) => ({ cells: [f.experiment, { html: `<code>${h(f.name)}</code>` }, f.target ?? '–', num(fmtClock(f.start)), num(fmtClock(f.end)), num(f.end ? fmtDuration(f.end - f.start) : 'not undone')] })),
+          ['experiment', 'fault', 'target', 'what', num('from'), num('to'), num('duration')],
+          chaos.faults.map((f) => ({
+            cells: [f.experiment, { html: `<code>${h(f.name)}</code>` }, f.target ?? '–', f.description ?? '', num(fmtClock(f.start)), num(fmtClock(f.end)), num(f.end ? fmtDuration(f.end - f.start) : 'not undone')],
+          })),
           'faults-table',
         ),
       );
@@ -222,9 +225,16 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
       parts.push(table(head, availabilityRows(chaos.probe.overall)));
       parts.push('</details>');
     }
-    if (chaos.lag) {
+    if (chaos.lag || chaos.rwLag) {
       parts.push('<h3 id="lag">Replication lag</h3>');
       parts.push(chart('lag'));
+      const rw = chaos.rwLag;
+      if (rw)
+        parts.push(
+          `<p id="rw-lag" class="${rw.notVisible ? 'bad' : ''}">Read-your-writes through the API: ${fmtNum(rw.count)} acknowledged creates, visible in a list read after p50 ${h(fmtMs(rw.p50))}, p95 ${h(fmtMs(rw.p95))}, max ${h(fmtMs(rw.max))}; not visible in time: ${fmtNum(rw.notVisible)}.</p>`,
+        );
+    }
+    if (chaos.lag) {
       parts.push(
         table(
           ['replica', num('max heartbeat lag'), num('p95 heartbeat lag'), num('replication stopped for')],
@@ -239,6 +249,8 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
       parts.push(
         `<p id="writes-result" class="${w.ok ? 'ok' : 'bad'}">${w.ok ? '✔' : '✘'} ${fmtNum(w.acknowledged)} acknowledged of ${fmtNum(w.attempted)} attempted creates; lost: ${w.lost.length}, unexpected: ${w.unexpected.length} (checked ${h(w.checkedAt)})</p>`,
       );
+      if (w.duplicated.length) parts.push(`<p class="sub">Stored more than once (e.g. a replayed POST; reported, not part of the verdict): ${w.duplicated.length} token(s): ${h(w.duplicated.slice(0, 10).join(', '))}</p>`);
+      if (w.caughtUp === false) parts.push('<p class="bad">A replica still lacked ids of the primary when the wait ran out: the per-replica figures may count lag as loss.</p>');
       parts.push(
         table(
           ['server', num('present'), num('lost'), num('unexpected'), 'lost ids (first 20)'],

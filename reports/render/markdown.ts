@@ -102,9 +102,13 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
           .map((x) => `${x.replica} max ${fmtMs(x.maxLagMs)}, p95 ${fmtMs(x.p95LagMs)}${x.notReplicatingMs ? `, stopped ${fmtDuration(x.notReplicatingMs)}` : ''}`)
           .join('; ')}\n`,
       );
+    if (chaos.rwLag)
+      out.push(`**Read-your-writes (API):** p50 ${fmtMs(chaos.rwLag.p50)}, p95 ${fmtMs(chaos.rwLag.p95)}, max ${fmtMs(chaos.rwLag.max)}; ${chaos.rwLag.notVisible} of ${fmtNum(chaos.rwLag.count)} not visible in time\n`);
     if (chaos.writes)
       out.push(
-        `**Lost writes:** ${chaos.writes.ok ? '✅' : '❌'} ${chaos.writes.lost.length} lost, ${chaos.writes.unexpected.length} unexpected of ${fmtNum(chaos.writes.acknowledged)} acknowledged\n`,
+        `**Lost writes:** ${chaos.writes.ok ? '✅' : '❌'} ${chaos.writes.lost.length} lost, ${chaos.writes.unexpected.length} unexpected of ${fmtNum(chaos.writes.acknowledged)} acknowledged${
+          chaos.writes.duplicated.length ? ` (${chaos.writes.duplicated.length} stored twice)` : ''
+        }\n`,
       );
     if (chaos.haproxy && chaos.haproxy.deltas.length)
       out.push(`**HAProxy:** ${chaos.haproxy.deltas.map((d) => `${d.backend}: ${d.retries} retries, ${d.redispatches} redispatches, ${d.http5xx} 5xx`).join('; ')}\n`);

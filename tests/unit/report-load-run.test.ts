@@ -54,6 +54,27 @@ test('game day: faults, phases, availability, lag, placement, HAProxy and writes
   assert.equal(c.writes!.ok, true);
   assert.equal(c.verdicts.filter((v) => !v.ok).length, 2);
   assert.ok(r.timeseries!.byFault.find((f) => f.fault === 'kill-tasks:todo_app_api')!.failed > 0);
+  // per-experiment journals come from gameday.json, not journal.json's aggregate
+  assert.deepEqual(c.experiments.map((e) => e.experiment), ['kill-api-task', 'stop-replication']);
+  assert.deepEqual(c.experiments[0].phases.map((p) => p.name), ['before', 'fault:kill-tasks:todo_app_api', 'recovery', 'after']);
+  assert.ok(c.experiments.every((e) => e.steadyStateRecoveredMs! > 0));
+  assert.equal(c.faults[0].description, 'kill-tasks on todo_app_api.1');
+  // read-your-writes through the API: the stopped replica shows as multi-second lag
+  assert.equal(c.rwLag!.count, c.writes!.acknowledged);
+  assert.ok(c.rwLag!.max! > 5000 && c.rwLag!.p50! < 100, JSON.stringify({ ...c.rwLag, samples: undefined }));
+  // a probe that could not even send counts as failed, under its own kind
+  const dropped = c.probe!.perPhase.reduce((a, p) => a + (p.endpoint === '*' ? (p.failures.dropped ?? 0) : 0), 0);
+  assert.ok(dropped > 0);
+});
+
+test('a chaos run folder with only the aggregate journal.json still yields experiments and phases', async () => {
+  const dir = tmpDir();
+  fs.cpSync(path.join(fixtureRuns, 'gameday-two'), dir, { recursive: true });
+  fs.rmSync(path.join(dir, 'gameday.json'));
+  const r = await loadRun(dir);
+  assert.deepEqual(r.chaos!.experiments.map((e) => e.experiment), ['gameday:default']);
+  assert.equal(r.chaos!.experiments[0].phases[1].name, 'kill-api-task/fault:kill-tasks:todo_app_api');
+  assert.equal(r.chaos!.faults.length, 2);
 });
 
 test('incomplete run: marked, read as far as it goes, no summary', async () => {

@@ -1,6 +1,7 @@
 // The Markdown summary (CI job summary / PR comment) on the recorded fixtures.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fmtMs } from '../../reports/render/format.ts';
 import { mdTable, renderMarkdown } from '../../reports/render/markdown.ts';
 import { fixture } from './report-helpers.ts';
 
@@ -9,8 +10,12 @@ test('a failing game day: verdict, reasons with figures, chaos tables', async ()
   const lines = md.split('\n');
   assert.match(lines[0], /^## ❌ FAIL · gameday run/);
   assert.match(md, /- threshold http_req_failed\{endpoint:api-list\} rate<0\.01 failed \(actual 0\.0238\)/);
-  assert.match(md, /\| ❌ \| stop-replication \| replica lag p95 <= 5000 ms during faults \| <= 5000 ms \| 10504 ms \(todo_mysql_slave\.1\) \|/);
-  assert.match(md, /\| kill-api-task \| fault:kill-tasks:todo_app_api \| 160 \| 85\.63% \| 2798 ms \|/);
+  const r = await fixture('gameday-two');
+  const lagVerdict = r.chaos!.verdicts.find((v) => v.experiment === 'stop-replication' && !v.ok)!;
+  assert.ok(md.includes(`| ❌ | stop-replication | ${lagVerdict.tolerance} | ${lagVerdict.expected} | ${lagVerdict.actual} |`));
+  const kill = r.chaos!.probe!.perPhase.find((p) => p.phase === 'fault:kill-tasks:todo_app_api' && p.endpoint === '*')!;
+  assert.ok(kill.longestOutageMs > 1000);
+  assert.ok(md.includes(`| kill-api-task | fault:kill-tasks:todo_app_api | ${kill.requests} | ${(kill.availability! * 100).toFixed(2)}% | ${fmtMs(kill.longestOutageMs)} |`), md);
   assert.match(md, /\*\*Lost writes:\*\* ✅ 0 lost, 0 unexpected of 69 acknowledged/);
   assert.match(md, /\*\*HAProxy:\*\* api: 14 retries, 5 redispatches/);
   assert.match(md, /Thresholds: 11\/21 pass/);
