@@ -19,6 +19,8 @@ export async function nodeExec(
     quiet: true,
     input: opts.stdin,
     timeout: opts.timeoutMs ?? 60_000,
+    // node containers live on the host engine, whatever DOCKER_HOST (often the manager) says
+    env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
   })`docker exec ${opts.stdin !== undefined ? ['-i'] : []} ${node} ${cmd}`;
   const r = await p;
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
