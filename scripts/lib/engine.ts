@@ -1,5 +1,6 @@
 // Makes sure a Docker engine answers. On Debian as root it installs docker.io and starts dockerd
 // itself (CI starts with no daemon); elsewhere it says what is missing.
+import { hostEnv } from './host-env.ts';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { $ } from 'zx';
@@ -9,7 +10,7 @@ import { info, sleep } from './log.ts';
 const DOCKERD_LOG = '/var/log/swarm-gameday/dockerd.log';
 
 export async function engineAnswers(): Promise<boolean> {
-  const r = await $({ nothrow: true, quiet: true, timeout: '20s' })`docker info --format {{.ServerVersion}}`;
+  const r = await $({ env: hostEnv(), nothrow: true, quiet: true, timeout: '20s' })`docker info --format {{.ServerVersion}}`;
   return r.exitCode === 0 && r.stdout.trim().length > 0;
 }
 
@@ -32,7 +33,7 @@ export async function aptInstall(packages: string[]): Promise<void> {
 }
 
 export async function commandExists(cmd: string): Promise<boolean> {
-  return (await $({ nothrow: true, quiet: true })`command -v ${cmd}`).exitCode === 0;
+  return (await $({ env: hostEnv(), nothrow: true, quiet: true })`command -v ${cmd}`).exitCode === 0;
 }
 
 export async function ensureEngine(): Promise<string> {

@@ -1,5 +1,6 @@
 // Runs a command inside a node container of the local swarm through the host engine. Inside a
 // node, `docker ...` talks to that node's own engine, so chaos can reach task containers there.
+import { hostEnv } from './host-env.ts';
 import { $ } from 'zx';
 import { DockerError } from './errors.ts';
 
@@ -20,7 +21,7 @@ export async function nodeExec(
     input: opts.stdin,
     timeout: opts.timeoutMs ?? 60_000,
     // node containers live on the host engine, whatever DOCKER_HOST (often the manager) says
-    env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
+    env: hostEnv(),
   })`docker exec ${opts.stdin !== undefined ? ['-i'] : []} ${node} ${cmd}`;
   const r = await p;
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };

@@ -1,5 +1,6 @@
 // Pinned tools the suite builds for itself: k6 (go install, cached outside the checkout so a fresh
 // clone reuses it) and the Debian base image every Dockerfile starts from.
+import { hostEnv } from './host-env.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ export function k6Path(): string {
 
 export async function k6Version(bin = k6Path()): Promise<string | undefined> {
   if (!fs.existsSync(bin)) return undefined;
-  const r = await $({ nothrow: true, quiet: true })`${bin} version`;
+  const r = await $({ env: hostEnv(), nothrow: true, quiet: true })`${bin} version`;
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -32,7 +33,7 @@ export async function ensureK6(): Promise<string> {
 }
 
 async function imageExists(ref: string): Promise<boolean> {
-  return (await $({ nothrow: true, quiet: true })`docker image inspect ${ref}`).exitCode === 0;
+  return (await $({ env: hostEnv(), nothrow: true, quiet: true })`docker image inspect ${ref}`).exitCode === 0;
 }
 
 function debianMirror(): string {
@@ -59,8 +60,8 @@ export async function ensureBaseImage(): Promise<string> {
   if (!(await commandExists('debootstrap'))) await aptInstall(['debootstrap']);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-rootfs-'));
   try {
-    await $({ quiet: true })`debootstrap --variant=minbase bookworm ${dir} ${debianMirror()}`;
-    await $({ quiet: true })`tar -C ${dir} -c . | docker import - ${ref}`;
+    await $({ env: hostEnv(), quiet: true })`debootstrap --variant=minbase bookworm ${dir} ${debianMirror()}`;
+    await $({ env: hostEnv(), quiet: true })`tar -C ${dir} -c . | docker import - ${ref}`;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

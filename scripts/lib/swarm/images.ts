@@ -1,5 +1,6 @@
 // Builds the application's images and pushes them to the local registry under content-addressed
 // tags, so a redeploy changes a service only when its image really changed.
+import { hostEnv } from '../host-env.ts';
 import path from 'node:path';
 import { $ } from 'zx';
 import { defaults } from '../defaults.ts';
@@ -38,10 +39,10 @@ export async function buildAndPush(specs: ImageSpec[]): Promise<Record<string, s
     const ctx = path.join(repoRoot, s.context);
     const file = path.join(ctx, s.dockerfile ?? 'Dockerfile');
     const local = `swarm-gameday/${s.name}:latest`;
-    await $({ quiet: true })`docker build -q -t ${local} -f ${file} ${ctx}`;
-    const id = (await $({ quiet: true })`docker image inspect -f {{.Id}} ${local}`).stdout.trim().replace('sha256:', '').slice(0, 12);
-    await $({ quiet: true })`docker tag ${local} ${push}/swarm-gameday/${s.name}:${id}`;
-    await $({ quiet: true })`docker push ${push}/swarm-gameday/${s.name}:${id}`;
+    await $({ env: hostEnv(), quiet: true })`docker build -q -t ${local} -f ${file} ${ctx}`;
+    const id = (await $({ env: hostEnv(), quiet: true })`docker image inspect -f {{.Id}} ${local}`).stdout.trim().replace('sha256:', '').slice(0, 12);
+    await $({ env: hostEnv(), quiet: true })`docker tag ${local} ${push}/swarm-gameday/${s.name}:${id}`;
+    await $({ env: hostEnv(), quiet: true })`docker push ${push}/swarm-gameday/${s.name}:${id}`;
     env[s.envVar] = `registry:5000/swarm-gameday/${s.name}:${id}`;
     info(`${s.name}: ${env[s.envVar]}`);
   }

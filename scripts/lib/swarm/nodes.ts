@@ -1,5 +1,6 @@
 // The docker-in-docker nodes of the embedded default: a registry, a manager and N workers on one
 // host bridge network, joined into a swarm. Idempotent: existing pieces are reused.
+import { hostEnv } from '../host-env.ts';
 import { $ } from 'zx';
 import { defaults } from '../defaults.ts';
 import { DockerError, TimeoutError } from '../errors.ts';
@@ -7,8 +8,8 @@ import { info, sleep } from '../log.ts';
 import { LOCAL_SWARM, OWNER_LABEL, allNodes, nodeVolume } from '../local-swarm-names.ts';
 import { nodeExec, nodeExecOk } from '../node-exec.ts';
 
-const q = $({ quiet: true });
-const qn = $({ quiet: true, nothrow: true });
+const q = $({ env: hostEnv(), quiet: true });
+const qn = $({ env: hostEnv(), quiet: true, nothrow: true });
 
 // Flags that work on these machines (--privileged does not: the VM lacks CAP_SYS_RESOURCE).
 const DIND_FLAGS = [
