@@ -227,8 +227,11 @@ export function analyzeRwLag(samples: readonly RwLagSample[]): RwLagSection {
   };
 }
 
+export const UNASSIGNED = '(not scheduled)';
+
 export function analyzePlacement(samples: readonly PlacementSample[]): PlacementSection {
-  const sorted = [...samples].sort((a, b) => a.t - b.t);
+  // a task not yet scheduled has no node: give it its own row rather than none
+  const sorted = [...samples].map((s) => (s.node ? s : { ...s, node: UNASSIGNED })).sort((a, b) => a.t - b.t);
   const end = sorted.length ? sorted[sorted.length - 1].t : 0;
   const byTask = new Map<string, PlacementSample[]>();
   for (const s of sorted) {
@@ -253,8 +256,9 @@ export function analyzePlacement(samples: readonly PlacementSample[]): Placement
     }
   }
   segments.sort((a, b) => a.service.localeCompare(b.service) || (a.slot ?? 0) - (b.slot ?? 0) || a.start - b.start);
+  const nodes = [...new Set(sorted.map((s) => s.node))].sort((a, b) => (a === UNASSIGNED ? 1 : b === UNASSIGNED ? -1 : a.localeCompare(b)));
   return {
-    nodes: [...new Set(sorted.map((s) => s.node))].sort(),
+    nodes,
     services: [...new Set(sorted.map((s) => s.service))].sort(),
     segments,
     changes,

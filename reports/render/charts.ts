@@ -221,11 +221,12 @@ export function buildCharts(r: RunResult): ChartSpec[] {
   if (pl && pl.segments.length) {
     const services = pl.services;
     const stateColor: Record<string, string> = { failed: '#d62728', rejected: '#d62728', shutdown: '#999999', complete: '#bbbbbb', orphaned: '#999999' };
+    const lanes = placementLanes(pl.segments);
     const data = pl.segments.map((s) => {
-      const lanes = pl.segments.filter((o) => o.node === s.node && o.start < s.end && s.start < o.end);
+      const lane = lanes.get(`${s.node}\u0000${s.task}`)!;
       return {
         name: `${s.service}${s.slot !== null ? `.${s.slot}` : ''}`,
-        value: [pl.nodes.indexOf(s.node), s.start, s.end, lanes.indexOf(s), lanes.length],
+        value: [pl.nodes.indexOf(s.node), s.start, s.end, lane.lane, lane.of],
         meta: { service: s.service, slot: s.slot, task: s.task, node: s.node, state: s.state },
         itemStyle: { color: stateColor[s.state] ?? PALETTE[services.indexOf(s.service) % PALETTE.length], opacity: s.state === 'running' ? 0.9 : 0.55 },
       };
@@ -256,6 +257,39 @@ export function buildCharts(r: RunResult): ChartSpec[] {
     });
   }
   return charts;
+}
+
+/**
+ * One lane per task on each node for the task's whole stay there (its segments share it); lanes are
+ * reused once a task has left (greedy interval partitioning), so a node row stays readable.
+ */
+export function placementLanes(segments: { node: string; task: string; start: number; end: number }[]): Map<string, { lane: number; of: number }> {
+  const stays = new Map<string, { node: string; key: string; start: number; end: number }>();
+  for (const s of segments) {
+    const key = `${s.node}\u0000${s.task}`;
+    const st = stays.get(key);
+    if (!st) stays.set(key, { node: s.node, key, start: s.start, end: s.end });
+    else {
+      st.start = Math.min(st.start, s.start);
+      st.end = Math.max(st.end, s.end);
+    }
+  }
+  const out = new Map<string, { lane: number; of: number }>();
+  const byNode = new Map<string, { key: string; start: number; end: number }[]>();
+  for (const st of stays.values()) byNode.set(st.node, [...(byNode.get(st.node) ?? []), st]);
+  for (const list of byNode.values()) {
+    list.sort((a, b) => a.start - b.start || a.key.localeCompare(b.key));
+    const laneEnds: number[] = [];
+    const assigned: [string, number][] = [];
+    for (const st of list) {
+      let lane = laneEnds.findIndex((e) => e <= st.start);
+      if (lane < 0) lane = laneEnds.push(st.end) - 1;
+      else laneEnds[lane] = st.end;
+      assigned.push([st.key, lane]);
+    }
+    for (const [key, lane] of assigned) out.set(key, { lane, of: laneEnds.length });
+  }
+  return out;
 }
 
 function round2(v: number): number {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadHtmlAssets } from '../../reports/render.ts';
-import { buildCharts } from '../../reports/render/charts.ts';
+import { UNASSIGNED, analyzePlacement } from '../../reports/chaos-analysis.ts';
+import { buildCharts, placementLanes } from '../../reports/render/charts.ts';
 import { fmtMs } from '../../reports/render/format.ts';
 import { renderHtml } from '../../reports/render/html.ts';
 import { fixture } from './report-helpers.ts';
@@ -98,4 +99,26 @@ test('embedded JSON cannot close its script element', async () => {
 test('pure: the same result renders to the same bytes', async () => {
   const r = await fixture('gameday-two');
   assert.equal(renderHtml(r, assets), renderHtml(r, assets));
+});
+
+test('placement lanes: one per task while it stays on a node, reused after it left', () => {
+  const lanes = placementLanes([
+    { node: 'w1', task: 'a', start: 0, end: 10 },
+    { node: 'w1', task: 'a', start: 10, end: 20 }, // same task, next state: same lane
+    { node: 'w1', task: 'b', start: 5, end: 30 }, // overlaps a: second lane
+    { node: 'w1', task: 'c', start: 20, end: 40 }, // a has left: reuses its lane
+    { node: 'w2', task: 'd', start: 0, end: 40 },
+  ]);
+  assert.deepEqual(Object.fromEntries([...lanes].map(([k, v]) => [k.replace('\u0000', '/'), v])), {
+    'w1/a': { lane: 0, of: 2 },
+    'w1/b': { lane: 1, of: 2 },
+    'w1/c': { lane: 0, of: 2 },
+    'w2/d': { lane: 0, of: 1 },
+  });
+  const pl = analyzePlacement([
+    { t: 1, service: 's', task: 'x', node: '', state: 'pending', desired: 'running' },
+    { t: 2, service: 's', task: 'x', node: 'w1', state: 'running', desired: 'running' },
+  ]);
+  assert.deepEqual(pl.nodes, ['w1', UNASSIGNED], 'a task not yet scheduled gets its own row, last');
+  assert.equal(pl.changes, 1);
 });
