@@ -159,6 +159,8 @@ function realRunFolders(): { dir: string; kind: string; mtime: number }[] {
   };
   walk(path.join(repo, defaults.reportsDir), 0);
   walk(artifacts, 0);
+  // more places to look, e.g. GAMEDAY_REPORT_RUN_ROOTS=/tmp/chaos-runs:/tmp/load-runs
+  for (const extra of (process.env.GAMEDAY_REPORT_RUN_ROOTS ?? '').split(':').filter(Boolean)) walk(path.resolve(extra), 0);
   // the newest run of each kind
   const byKind = new Map<string, { dir: string; kind: string; mtime: number }>();
   for (const f of found.sort((a, b) => a.mtime - b.mtime)) byKind.set(f.kind, f);
