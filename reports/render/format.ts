@@ -3,6 +3,7 @@ import type { RunResult, Threshold } from '../model.ts';
 
 export function fmtMs(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (v === 0) return '0 ms';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
   if (v >= 100) return `${v.toFixed(0)} ms`;
   if (v >= 10) return `${v.toFixed(1)} ms`;
