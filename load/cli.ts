@@ -10,6 +10,8 @@ import { renderIfAvailable, runLoad } from './run/index.ts';
 import { renderSummary } from './run/render.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+// "--k6-flag='--tag team=qa'" is two k6 arguments
+const collectWords = (v: string, acc: string[]) => [...acc, ...v.split(/\s+/).filter(Boolean)];
 
 const program = new Command('npm run load')
   .description(
@@ -26,7 +28,7 @@ const program = new Command('npm run load')
   .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${LOAD_DEFAULTS.outDir})`)
   .option('--slo <file>', 'SLO file instead of load/slo.ts (env GAMEDAY_SLO)')
   .option('--threshold <metric=expr>', 'extra threshold, repeatable, e.g. "http_req_duration{endpoint:api-list}=p(95)<300"', collect, [] as string[])
-  .option('--k6-flag <flag>', 'pass a flag through to `k6 run`, repeatable (e.g. --k6-flag=--http-debug)', collect, [] as string[])
+  .option('--k6-flag <flag>', "pass flags through to `k6 run`, repeatable (e.g. --k6-flag=--http-debug, --k6-flag='--tag team=qa')", collectWords, [] as string[])
   .option('--no-dashboard', 'do not export the k6 web dashboard HTML (env GAMEDAY_DASHBOARD=0)')
   .option('--config <file>', `config file (default ./${CONFIG_FILE})`)
   .addHelpText(
