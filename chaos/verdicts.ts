@@ -2,7 +2,7 @@
 // Availability and outages come from the probe (per phase), lag from the heartbeat sampler,
 // lost writes from the post-run check, recovery from the convergence watcher.
 import type { ChaosJournal, LagSample, LostWriteResult, ProbeSample, Verdict, WriteRecord } from '../scripts/lib/run-folder.ts';
-import { phaseStats, type PhaseStat } from './measure/phase-stats.ts';
+import { outages, phaseStats, type PhaseStat } from './measure/phase-stats.ts';
 import { lagStats, type LagStat } from './measure/lag-stats.ts';
 import type { Experiment } from './model.ts';
 
@@ -29,6 +29,23 @@ export interface RecordedRun {
   lostWrites?: LostWriteResult;
 }
 
+/** The longest outage within the experiment's time frame, NOT clipped at phase boundaries. */
+export function longestInWindow(samples: ProbeSample[], phases: { start: number; end: number }[]): LongestOutage | undefined {
+  if (!phases.length) return undefined;
+  const from = Math.min(...phases.map((p) => p.start));
+  const to = Math.max(...phases.map((p) => p.end));
+  const o = outages(samples.filter((x) => x.t >= from && x.t <= to)).sort((a, b) => b.end - b.start - (a.end - a.start))[0];
+  return o ? { ms: o.end - o.start, stream: o.stream, start: o.start, end: o.end, failed: o.failed } : undefined;
+}
+
+export interface LongestOutage {
+  ms: number;
+  stream: string;
+  start: number;
+  end: number;
+  failed: number;
+}
+
 /** Recorded samples + journal -> verdicts of one experiment (its own phases only). */
 export function evaluate(experiment: Experiment, journal: ChaosJournal, rec: RecordedRun, faultNotes: Record<string, unknown>[]): {
   verdicts: Verdict[];
@@ -42,7 +59,8 @@ export function evaluate(experiment: Experiment, journal: ChaosJournal, rec: Rec
   const phases = phasesOf.length ? phaseStats(judged, phasesOf) : [];
   const writePhases = phasesOf.length ? phaseStats(writeSamples, phasesOf) : [];
   const lag = phasesOf.length ? lagStats(rec.lag, phasesOf) : [];
-  const verdicts = computeVerdicts({ experiment, journal, phases, writePhases, lag, lostWrites: rec.lostWrites, faultNotes });
+  const longest = longestInWindow(judged, phasesOf);
+  const verdicts = computeVerdicts({ experiment, journal, phases, writePhases, lag, lostWrites: rec.lostWrites, faultNotes, longestOutage: longest });
   return { verdicts, phases, writePhases, lag };
 }
 
@@ -58,6 +76,8 @@ export interface VerdictInput {
   lostWrites?: LostWriteResult;
   /** notes the faults recorded while injecting (e.g. the final state of a bad update) */
   faultNotes: Record<string, unknown>[];
+  /** longest outage over the whole experiment (phase stats clip outages at phase boundaries) */
+  longestOutage?: LongestOutage;
 }
 
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
@@ -74,7 +94,7 @@ function longestOutage(phases: PhaseStat[]): PhaseStat | undefined {
   return [...phases].sort((a, b) => b.longestOutageMs - a.longestOutageMs)[0];
 }
 
-function describeOutage(phases: PhaseStat[]): string {
+function describeOutage(phases: PhaseStat[], overall?: LongestOutage): string {
   const failed = phases.reduce((n, p) => n + p.failed, 0);
   const requests = phases.reduce((n, p) => n + p.requests, 0);
   const lo = longestOutage(phases);
@@ -83,6 +103,10 @@ function describeOutage(phases: PhaseStat[]): string {
   const kindText = Object.entries(kinds)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const where = (t: number) => phases.find((p) => t >= p.start && t < p.end)?.phase ?? phases[phases.length - 1]?.phase;
+  if (overall && overall.ms >= (lo?.longestOutageMs ?? 0)) {
+    return `${failed}/${requests} failed${kindText ? ` (${kindText})` : ''}; longest outage ${overall.ms} ms from ${where(overall.start)} on ${overall.stream}`;
+  }
   return (
     `${failed}/${requests} failed${kindText ? ` (${kindText})` : ''}; longest outage ${lo?.longestOutageMs ?? 0} ms` +
     `${lo?.longestOutageMs ? ` in ${lo.phase}${lo.longestOutageStream ? ` on ${lo.longestOutageStream}` : ''}` : ''}`
@@ -121,7 +145,7 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
   if (tol.expectDowntime) {
     // the deliberately bad variant: passing means the suite SAW the downtime and measured it
     const failed = duringFault.reduce((n, p) => n + p.failed, 0);
-    add('downtime is reported (deliberately bad variant)', failed > 0, 'failed requests > 0 while the fault acts', describeOutage(duringFault));
+    add('downtime is reported (deliberately bad variant)', failed > 0, 'failed requests > 0 while the fault acts', describeOutage(duringFault, input.longestOutage));
   } else {
     if (tol.minAvailability !== undefined) {
       const worst = worstPhase(measured);
@@ -130,16 +154,19 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
         `availability >= ${tol.minAvailability}% in every phase`,
         ok,
         `>= ${tol.minAvailability}%`,
-        measured.length ? `worst ${pct(worst?.availability ?? null)} in ${worst?.phase}; ${describeOutage(phases)}` : 'no probe samples',
+        measured.length ? `worst ${pct(worst?.availability ?? null)} in ${worst?.phase}; ${describeOutage(phases, input.longestOutage)}` : 'no probe samples',
       );
     }
     if (tol.maxOutageMs !== undefined) {
       const lo = longestOutage(phases);
+      const ms = Math.max(lo?.longestOutageMs ?? 0, input.longestOutage?.ms ?? 0);
+      const stream = input.longestOutage && input.longestOutage.ms >= (lo?.longestOutageMs ?? 0) ? input.longestOutage.stream : lo?.longestOutageStream;
+      const phase = input.longestOutage && input.longestOutage.ms >= (lo?.longestOutageMs ?? 0) ? phases.find((p) => input.longestOutage!.start >= p.start && input.longestOutage!.start < p.end)?.phase : lo?.phase;
       add(
         `longest outage <= ${tol.maxOutageMs} ms`,
-        measured.length > 0 && (lo?.longestOutageMs ?? 0) <= tol.maxOutageMs,
+        measured.length > 0 && ms <= tol.maxOutageMs,
         `<= ${tol.maxOutageMs} ms`,
-        measured.length ? `${lo?.longestOutageMs ?? 0} ms${lo?.longestOutageMs ? ` (${lo.phase}, ${lo.longestOutageStream})` : ''}` : 'no probe samples',
+        measured.length ? `${ms} ms${ms ? ` (${phase}, ${stream})` : ''}` : 'no probe samples',
       );
     }
   }

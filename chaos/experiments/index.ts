@@ -11,6 +11,7 @@ import nodeDrain from './node-drain.ts';
 import apiScale from './api-scale.ts';
 import apiRollingUpdate from './api-rolling-update.ts';
 import apiBadUpdate from './api-bad-update.ts';
+import apiImmediateExitUpdate from './api-immediate-exit-update.ts';
 import apiUpdateRollback from './api-update-rollback.ts';
 import primaryRestart from './primary-restart.ts';
 import replicaReplicationStopped from './replica-replication-stopped.ts';
@@ -29,6 +30,7 @@ export const experiments: ReadonlyMap<string, Experiment> = new Map(
     apiScale,
     apiRollingUpdate,
     apiBadUpdate,
+    apiImmediateExitUpdate,
     apiUpdateRollback,
     primaryRestart,
     replicaReplicationStopped,

@@ -39,11 +39,15 @@ export async function waitUpdateSettled(
   since: string | undefined,
   timeoutMs: number,
 ): Promise<{ state: string; message?: string }> {
+  let started = false;
   return waitFor(
     `the update of ${service} to settle`,
     async () => {
       const svc = await inspectService(swarm, service);
       const st = svc.UpdateStatus;
+      if (st && st.StartedAt !== since) started = true;
+      // a new spec from elsewhere (e.g. `docker stack deploy`) resets the status: our update is moot
+      if (!st && started) return { state: 'reset', message: 'the update status was reset: another deploy replaced the spec meanwhile' };
       if (!st || st.StartedAt === since) return undefined;
       return TERMINAL_UPDATE_STATES.includes(st.State) ? { state: st.State as string, message: st.Message as string | undefined } : undefined;
     },
@@ -52,14 +56,19 @@ export async function waitUpdateSettled(
 }
 
 /** Restores TaskTemplate + UpdateConfig captured in `previous` unless the service already has them. */
-export async function restoreSpec(swarm: Dockerode, service: string, previous: any, log: (l: string) => void): Promise<boolean> {
+export async function restoreSpec(swarm: Dockerode, service: string, previous: any, log: (l: string) => void, timeoutMs = 240_000): Promise<boolean> {
   const svc = await inspectService(swarm, service);
   if (taskFingerprint(svc.Spec) === taskFingerprint(previous)) return false;
   log(`restore the spec of ${service}`);
+  const since = svc.UpdateStatus?.StartedAt;
   const spec = structuredClone(svc.Spec);
   spec.TaskTemplate = { ...previous.TaskTemplate, ForceUpdate: (svc.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
   spec.UpdateConfig = previous.UpdateConfig;
   spec.RollbackConfig = previous.RollbackConfig;
   await swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
+  // the restore is itself a rolling update: the rollback is done when it is
+  const end = await waitUpdateSettled(swarm, service, since, timeoutMs);
+  log(`restore of ${service}: ${end.state}`);
+  if (end.state !== 'completed') throw new Error(`restoring the spec of ${service} ended ${end.state}: ${end.message ?? ''}`);
   return true;
 }

@@ -93,10 +93,20 @@ test('expectDowntime: the bad variant passes only when downtime IS reported, wit
   const bad = evaluate(exp, journal(), rec(probe((t, s) => s === 'api-list' && t >= 2000 && t < 2800)), []);
   const v = byTol(bad.verdicts, /downtime is reported/);
   assert.equal(v.ok, true);
-  assert.match(v.actual, /8\/\d+ failed \(status 8\); longest outage 800 ms in fault:kill on api-list\/keepalive/);
+  assert.match(v.actual, /8\/\d+ failed \(status 8\); longest outage 800 ms from fault:kill on api-list\/keepalive/);
   assert.ok(!bad.verdicts.some((x) => /availability >=/.test(x.tolerance)), 'availability is not judged for the bad variant');
   const clean = evaluate(exp, journal(), rec(probe()), []);
   assert.equal(byTol(clean.verdicts, /downtime is reported/).ok, false, 'a bad variant that shows no downtime means the measurement is blind');
+});
+
+test('an outage spanning phases is reported whole, not clipped at the phase boundary', () => {
+  // api-list fails from 2500 to 3500 (fault 500 ms + recovery 500 ms); next success at 3500
+  const exp = experiment({ tolerances: { maxOutageMs: 700 } });
+  const { verdicts, phases } = evaluate(exp, journal(), rec(probe((t, s) => s === 'api-list' && t >= 2500 && t < 3500)), []);
+  assert.equal(phases.find((p) => p.phase === 'fault:kill')!.longestOutageMs, 500, 'phase stats clip');
+  const v = byTol(verdicts, /longest outage <= 700 ms/);
+  assert.equal(v.ok, false);
+  assert.match(v.actual, /^1000 ms \(fault:kill, api-list\/keepalive\)/);
 });
 
 test('writes count as user requests unless the experiment judges reads only; write outage is its own figure', () => {
