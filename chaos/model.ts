@@ -40,6 +40,8 @@ export const TolerancesSchema = z.object({
   maxOutageMs: ms.optional(),
   /** which requests availability/outage are judged on: reads+writes (default) or reads only */
   availabilityOf: z.enum(['all', 'reads']).default('all'),
+  /** p95 latency of answered requests, in every phase */
+  maxP95LatencyMs: ms.optional(),
   /** longest stretch of failed creates (write ledger) while the fault acts */
   maxWriteOutageMs: ms.optional(),
   /** p95 of the heartbeat lag of every replica, during the fault phases */

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Verdict } from '../scripts/lib/run-folder.ts';
 import type { PhaseStat } from './measure/phase-stats.ts';
+import type { LatencyStat } from './latency.ts';
 
 // cli-table3 colours head and border unconditionally; pass/FAIL use picocolors (NO_COLOR, TTY aware)
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -14,15 +15,17 @@ export function verdictTable(verdicts: Verdict[]): string {
   return t.toString();
 }
 
-export function phaseTable(experiment: string, phases: PhaseStat[]): string {
-  const t = new Table({ head: ['phase', 'requests', 'failed', 'availability', 'longest outage', 'failed by kind'], wordWrap: true, style: PLAIN });
+export function phaseTable(experiment: string, phases: PhaseStat[], latency: LatencyStat[] = []): string {
+  const t = new Table({ head: ['phase', 'requests', 'failed', 'availability', 'longest outage', 'p50 / p95 ms', 'failed by kind'], wordWrap: true, style: PLAIN });
   for (const p of phases) {
+    const l = latency.find((x) => x.phase === p.phase);
     t.push([
       `${experiment}/${p.phase}`,
       String(p.requests),
       String(p.failed),
       p.availability === null ? 'n/a' : `${(p.availability * 100).toFixed(2)}%`,
       `${p.longestOutageMs} ms`,
+      l && l.p50Ms !== null ? `${l.p50Ms} / ${l.p95Ms}` : 'n/a',
       Object.entries(p.failedByKind)
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),

@@ -58,6 +58,7 @@ export function describeTolerances(exp: Experiment): string {
   else if (t.maxReplicaLagP95Ms !== undefined) parts.push(`replica lag p95 <= ${t.maxReplicaLagP95Ms} ms`);
   if (t.maxRecoveryMs !== undefined) parts.push(`recovery <= ${t.maxRecoveryMs} ms`);
   if (t.expectRollback) parts.push('Swarm must roll the update back');
+  if (t.maxP95LatencyMs !== undefined) parts.push(`p95 latency <= ${t.maxP95LatencyMs} ms`);
   if (t.maxWriteOutageMs !== undefined) parts.push(`write outage <= ${t.maxWriteOutageMs} ms`);
   parts.push('0 lost acknowledged writes');
   return parts.join(', ');

@@ -219,8 +219,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       const single = o.kind === 'chaos';
       const ev = evaluate(exp, r.journal, { ...recorded, lostWrites: single ? lostWrites : undefined }, r.faultNotes);
       verdicts.push(...ev.verdicts);
-      stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag });
-      if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases));
+      stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag, latency: ev.latency });
+      if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases, ev.latency));
     }
     if (o.kind === 'gameday' && lostWrites) {
       verdicts.push({

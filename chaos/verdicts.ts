@@ -5,6 +5,7 @@ import type { ChaosJournal, LagSample, LostWriteResult, ProbeSample, Verdict, Wr
 import { outages, phaseStats, type PhaseStat } from './measure/phase-stats.ts';
 import { lagStats, type LagStat } from './measure/lag-stats.ts';
 import type { Experiment } from './model.ts';
+import { latencyByPhase, type LatencyStat } from './latency.ts';
 
 export const WRITE_ENDPOINT = 'api-create';
 
@@ -52,6 +53,7 @@ export function evaluate(experiment: Experiment, journal: ChaosJournal, rec: Rec
   phases: PhaseStat[];
   writePhases: PhaseStat[];
   lag: LagStat[];
+  latency: LatencyStat[];
 } {
   const phasesOf = journal.phases.filter((p) => p.end > p.start);
   const writeSamples = writesAsSamples(rec.writes);
@@ -61,10 +63,11 @@ export function evaluate(experiment: Experiment, journal: ChaosJournal, rec: Rec
   const lag = phasesOf.length ? lagStats(rec.lag, phasesOf) : [];
   const longest = longestInWindow(judged, phasesOf);
   const writeLongest = longestInWindow(writeSamples, phasesOf);
+  const latency = latencyByPhase(judged, phasesOf);
   const verdicts = computeVerdicts({
-    experiment, journal, phases, writePhases, lag, lostWrites: rec.lostWrites, faultNotes, longestOutage: longest, longestWriteOutage: writeLongest,
+    experiment, journal, phases, writePhases, lag, latency, lostWrites: rec.lostWrites, faultNotes, longestOutage: longest, longestWriteOutage: writeLongest,
   });
-  return { verdicts, phases, writePhases, lag };
+  return { verdicts, phases, writePhases, lag, latency };
 }
 
 export interface VerdictInput {
@@ -83,6 +86,8 @@ export interface VerdictInput {
   longestOutage?: LongestOutage;
   /** the same for the write ledger's creates alone */
   longestWriteOutage?: LongestOutage;
+  /** latency of answered requests per phase */
+  latency?: LatencyStat[];
 }
 
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
@@ -174,6 +179,17 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
         measured.length ? `${ms} ms${ms ? ` (${phase}, ${stream})` : ''}` : 'no probe samples',
       );
     }
+  }
+
+  if (tol.maxP95LatencyMs !== undefined) {
+    const lat = (input.latency ?? []).filter((l) => l.p95Ms !== null);
+    const worst = [...lat].sort((a, b) => (b.p95Ms ?? 0) - (a.p95Ms ?? 0))[0];
+    add(
+      `p95 latency <= ${tol.maxP95LatencyMs} ms in every phase`,
+      lat.length > 0 && lat.every((l) => (l.p95Ms ?? 0) <= tol.maxP95LatencyMs!),
+      `<= ${tol.maxP95LatencyMs} ms`,
+      worst ? `worst p95 ${worst.p95Ms} ms (p50 ${worst.p50Ms} ms, max ${worst.maxMs} ms) in ${worst.phase}` : 'no answered requests',
+    );
   }
 
   const faultLag = lag.filter((l) => l.phase.startsWith('fault:'));

@@ -19,6 +19,7 @@
 //   placement.jsonl     PlacementSample per line
 //   haproxy.json        HaproxyCounters[] (before/after snapshots)
 //   verdicts.json       Verdict[]
+//   phase-stats.json    per experiment: probe/write phase stats, lag stats, latency per phase (chaos/verdicts.ts)
 //   result.json, report.html, summary.md, junit.xml   rendered by reports/
 import fs from 'node:fs';
 import path from 'node:path';

@@ -109,6 +109,16 @@ test('an outage spanning phases is reported whole, not clipped at the phase boun
   assert.match(v.actual, /^1000 ms \(fault:kill, api-list\/keepalive\)/);
 });
 
+test('latency per phase (answered requests only) and its optional p95 tolerance', () => {
+  const slow = probe().map((x) => (x.t >= 1000 && x.t < 3000 ? { ...x, ms: 1005 } : x));
+  const r = evaluate(experiment({ tolerances: { maxP95LatencyMs: 500 } }), journal(), rec(slow), []);
+  assert.deepEqual(r.latency.map((l) => [l.phase, l.p50Ms, l.p95Ms]), [['before', 5, 5], ['fault:kill', 1005, 1005], ['recovery', 5, 5], ['after', 5, 5]]);
+  const v = byTol(r.verdicts, /p95 latency <= 500 ms/);
+  assert.equal(v.ok, false);
+  assert.match(v.actual, /worst p95 1005 ms .* in fault:kill/);
+  assert.equal(byTol(evaluate(experiment({ tolerances: { maxP95LatencyMs: 500 } }), journal(), rec(probe()), []).verdicts, /p95 latency/).ok, true);
+});
+
 test('writes count as user requests unless the experiment judges reads only; write outage is its own figure', () => {
   const writes: WriteRecord[] = [];
   for (let t = 0; t <= 5000; t += 200) writes.push({ t, token: `w${t}`, acknowledged: !(t >= 1200 && t < 2400), status: t >= 1200 && t < 2400 ? 503 : 201, ms: 10 });
