@@ -6,34 +6,21 @@
 import path from 'node:path';
 import { ExitCode, SafetyError } from '../scripts/lib/errors.ts';
 import { defaults } from '../scripts/lib/defaults.ts';
-import {
-  closeRunFolder,
-  createRunFolder,
-  readJsonl,
-  runId,
-  writeJson,
-  type ChaosJournal,
-  type GamedayJournal,
-  type LagSample,
-  type LostWriteResult,
-  type ProbeSample,
-  type RunMeta,
-  type Verdict,
-  type WriteRecord,
-} from '../scripts/lib/run-folder.ts';
+import { closeRunFolder, createRunFolder, runId, type LostWriteResult, type RunMeta, type Verdict } from '../scripts/lib/run-folder.ts';
 import { startWatcher, swarmStateReader } from './convergence.ts';
 import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
 import type { ChaosContext } from './faults/types.ts';
 import { Ledger, recoverLedger, type RecoverResult } from './ledger.ts';
 import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
 import type { Experiment } from './model.ts';
-import { Progress, phaseTable, verdictTable } from './output.ts';
+import { Progress, verdictTable } from './output.ts';
 import { experimentServices, planExperiment, type PlannedStep } from './plan.ts';
 import { runExperiment, type ExperimentResult } from './runner.ts';
 import { checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
 import { steadyStateCheck, waitSteadyState } from './steady-state.ts';
 import { chaosContext, ensureTarget, steadyEnv, type ResolvedTarget } from './target.ts';
-import { evaluate, verdictOk } from './verdicts.ts';
+import { verdictOk } from './verdicts.ts';
+import { judgeSession } from './session-results.ts';
 
 export interface LoadOptions {
   enabled: boolean;
@@ -205,44 +192,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     }
     progress.stop();
 
-    // 7. verdicts
-    const recorded = {
-      probe: readJsonl<ProbeSample>(dir, 'probe.jsonl'),
-      writes: readJsonl<WriteRecord>(dir, 'writes.jsonl'),
-      lag: readJsonl<LagSample>(dir, 'lag.jsonl'),
-    };
-    const verdicts: Verdict[] = [];
-    const stats: unknown[] = [];
-    const tables: string[] = [];
-    for (const [i, r] of results.entries()) {
-      const exp = experiments[i]!;
-      const single = o.kind === 'chaos';
-      const ev = evaluate(exp, r.journal, { ...recorded, lostWrites: single ? lostWrites : undefined }, r.faultNotes);
-      verdicts.push(...ev.verdicts);
-      stats.push({ experiment: exp.id, phases: ev.phases, writePhases: ev.writePhases, lag: ev.lag, latency: ev.latency });
-      if (ev.phases.length) tables.push(phaseTable(exp.id, ev.phases, ev.latency));
-    }
-    if (o.kind === 'gameday' && lostWrites) {
-      verdicts.push({
-        experiment: 'gameday',
-        tolerance: 'no acknowledged write lost',
-        ok: lostWrites.ok,
-        expected: 'lost = 0, unexpected = 0',
-        actual: `${lostWrites.acknowledged} acknowledged; lost ${lostWrites.lost.length}; unexpected ${lostWrites.unexpected.length}`,
-      });
-    }
-    if (lostWritesError) {
-      verdicts.push({ experiment: o.label, tolerance: 'no acknowledged write lost', ok: false, expected: 'checked', actual: `not checked: ${lostWritesError}` });
-    }
-
-    // 8. journal, verdicts, close
-    const journal = o.kind === 'chaos' && results[0] ? results[0].journal : aggregateJournal(`gameday:${o.label}`, results);
-    writeJson(dir, 'journal.json', journal);
-    if (o.kind === 'gameday') {
-      writeJson(dir, 'gameday.json', { plan: o.planFile ?? o.label, status: journal.status, experiments: results.map((r) => r.journal) } satisfies GamedayJournal);
-    }
-    writeJson(dir, 'verdicts.json', verdicts);
-    writeJson(dir, 'phase-stats.json', stats);
+    // 7. verdicts, journal, stats
+    const { verdicts, tables, journal } = judgeSession({ dir, kind: o.kind, label: o.label, planFile: o.planFile, experiments, results, lostWrites, lostWritesError });
 
     const interrupted = o.signal.aborted || results.some((r) => r.journal.status === 'interrupted');
     const refused = results.find((r) => r.refused);
@@ -273,36 +224,6 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     }
     throw err;
   }
-}
-
-export function aggregateJournal(name: string, results: ExperimentResult[]): ChaosJournal {
-  const js = results.map((r) => r.journal);
-  const statuses = js.map((j) => j.status);
-  const status: ChaosJournal['status'] = statuses.includes('interrupted')
-    ? 'interrupted'
-    : statuses.includes('failed')
-      ? 'failed'
-      : js.length && statuses.every((s) => s === 'aborted')
-        ? 'aborted'
-        : 'completed';
-  const pre = (j: ChaosJournal, s: string) => `${j.experiment}/${s}`;
-  return {
-    experiment: name,
-    status,
-    deviated: js.some((j) => j.deviated),
-    startedAt: js[0]?.startedAt ?? new Date().toISOString(),
-    finishedAt: js[js.length - 1]?.finishedAt ?? new Date().toISOString(),
-    steadyStateBefore: js[0]?.steadyStateBefore ?? { ok: false, details: ['no experiment ran'] },
-    steadyStateAfter: js[js.length - 1]?.steadyStateAfter,
-    faults: js.flatMap((j) => j.faults.map((f) => ({ ...f, name: pre(j, f.name) }))),
-    phases: js.flatMap((j) => j.phases.map((p) => ({ ...p, name: pre(j, p.name) }))),
-    rollbacks: js.flatMap((j) => j.rollbacks.map((r) => ({ ...r, fault: pre(j, r.fault) }))),
-    recovery: js.flatMap((j) => (j.recovery ?? []).map((r) => ({ ...r, service: pre(j, r.service) }))),
-    error: js
-      .filter((j) => j.error)
-      .map((j) => `${j.experiment}: ${j.error}`)
-      .join('; ') || undefined,
-  };
 }
 
 async function gitInfo(): Promise<RunMeta['git']> {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ChaosJournal, LagSample, LostWriteResult, ProbeSample, WriteRecord } from '../../scripts/lib/run-folder.ts';
 import { recoveryTimes } from '../../chaos/convergence.ts';
 import { evaluate, writesAsSamples } from '../../chaos/verdicts.ts';
-import { aggregateJournal } from '../../chaos/session.ts';
+import { aggregateJournal } from '../../chaos/session-results.ts';
 import { experiment } from './chaos-fakes.ts';
 
 // phases: before [0,1000) fault [1000,3000) recovery [3000,4000) after [4000,5000]
