@@ -55,20 +55,31 @@ export async function waitUpdateSettled(
   );
 }
 
-/** Restores TaskTemplate + UpdateConfig captured in `previous` unless the service already has them. */
+/**
+ * Restores TaskTemplate + UpdateConfig captured in `previous` unless the service already has them,
+ * and waits for that rolling update. If another deploy resets the update meanwhile, the spec is
+ * compared again (that deploy may well have restored it) and the restore retried.
+ */
 export async function restoreSpec(swarm: Dockerode, service: string, previous: any, log: (l: string) => void, timeoutMs = 240_000): Promise<boolean> {
-  const svc = await inspectService(swarm, service);
-  if (taskFingerprint(svc.Spec) === taskFingerprint(previous)) return false;
-  log(`restore the spec of ${service}`);
-  const since = svc.UpdateStatus?.StartedAt;
-  const spec = structuredClone(svc.Spec);
-  spec.TaskTemplate = { ...previous.TaskTemplate, ForceUpdate: (svc.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
-  spec.UpdateConfig = previous.UpdateConfig;
-  spec.RollbackConfig = previous.RollbackConfig;
-  await swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
-  // the restore is itself a rolling update: the rollback is done when it is
-  const end = await waitUpdateSettled(swarm, service, since, timeoutMs);
-  log(`restore of ${service}: ${end.state}`);
-  if (end.state !== 'completed') throw new Error(`restoring the spec of ${service} ended ${end.state}: ${end.message ?? ''}`);
-  return true;
+  for (let attempt = 1; ; attempt++) {
+    const svc = await inspectService(swarm, service);
+    if (taskFingerprint(svc.Spec) === taskFingerprint(previous)) {
+      if (attempt === 1) return false;
+      // a foreign deploy put the same spec back: wait for its rollout like for ours
+      if (svc.UpdateStatus?.State === 'updating') await waitUpdateSettled(swarm, service, undefined, timeoutMs);
+      return true;
+    }
+    log(`restore the spec of ${service}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    const since = svc.UpdateStatus?.StartedAt;
+    const spec = structuredClone(svc.Spec);
+    spec.TaskTemplate = { ...previous.TaskTemplate, ForceUpdate: (svc.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
+    spec.UpdateConfig = previous.UpdateConfig;
+    spec.RollbackConfig = previous.RollbackConfig;
+    await swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
+    // the restore is itself a rolling update: the rollback is done when it is
+    const end = await waitUpdateSettled(swarm, service, since, timeoutMs);
+    log(`restore of ${service}: ${end.state}`);
+    if (end.state === 'completed') return true;
+    if (end.state !== 'reset' || attempt >= 3) throw new Error(`restoring the spec of ${service} ended ${end.state}: ${end.message ?? ''}`);
+  }
 }
