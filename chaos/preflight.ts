@@ -12,7 +12,6 @@ import { chaosContext } from './target.ts';
 export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][], common: CommonOptions): Promise<void> {
   exps.forEach((e, i) => checkStaticBlastRadius(plans[i]!, common.maxShare ?? e.maxShare));
   const ctx = chaosContext(common.target, { maxShare: common.maxShare ?? 0.5, allowManager: common.allowManager, log: () => undefined });
-  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), common.target.dockerHost));
   try {
     await checkSwarm(ctx.swarm, common.target.dockerHost);
   } catch (err) {
@@ -22,6 +21,7 @@ export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][]
     }
     throw err;
   }
+  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), common.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of exps.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
   if (exps[0]) await checkNotDegraded(ctx.swarm, experimentServices(exps[0], plans[0]!));

@@ -93,8 +93,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // 2. the target: a reachable swarm manager, marked allowed
   await ensureTarget(o.target, log);
   const ctx = chaosContext(o.target, { maxShare: experiments[0]?.maxShare ?? 0.5, allowManager: o.allowManager, log });
-  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), o.target.dockerHost));
   await checkSwarm(ctx.swarm, o.target.dockerHost);
+  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), o.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
 
