@@ -19,6 +19,13 @@ export interface TaskInfo {
   desiredState: string;
   containerId?: string;
   error?: string;
+  /** image + env of the spec the task was created from, to tell old tasks from current ones */
+  specKey: string;
+}
+
+/** What identifies a task template version for us: a task whose key differs is from an older spec. */
+function specKey(containerSpec: any): string {
+  return JSON.stringify([String(containerSpec?.Image ?? '').split('@')[0], [...(containerSpec?.Env ?? [])].sort()]);
 }
 
 export async function nodeHostnames(docker: Docker): Promise<Map<string, string>> {
@@ -46,6 +53,7 @@ export async function listTasks(docker: Docker, service?: string): Promise<TaskI
     desiredState: t.DesiredState,
     containerId: t.Status?.ContainerStatus?.ContainerID,
     error: t.Status?.Err,
+    specKey: specKey(t.Spec?.ContainerSpec),
   }));
 }
 
@@ -58,7 +66,10 @@ export async function serviceStates(docker: Docker): Promise<ServiceState[]> {
       const name = s.Spec!.Name!;
       const mode = s.Spec!.Mode as any;
       const desired = mode?.Replicated ? Number(mode.Replicated.Replicas ?? 0) : nodes.filter((n) => n.Status?.State === 'ready').length;
-      const running = tasks.filter((t) => t.service === name && t.desiredState === 'running' && t.state === 'running').length;
+      // right after a deploy Swarm may not have started the rolling update yet: tasks of the old
+      // spec do not count, or "converged" would be claimed too early
+      const current = specKey((s.Spec as any).TaskTemplate?.ContainerSpec);
+      const running = tasks.filter((t) => t.service === name && t.desiredState === 'running' && t.state === 'running' && t.specKey === current).length;
       const image = String((s.Spec as any).TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0];
       return { name, desired, running, image, updateState: (s as any).UpdateStatus?.State };
     })
