@@ -25,7 +25,7 @@ const env = { GAMEDAY_LEDGER: ledger, NO_COLOR: '1' };
 const timings: Record<string, number> = {};
 
 function runFolderOf(r: RunResult): string {
-  const m = /run folder (\S+)/.exec(r.stdout);
+  const m = /run folder ([^\s;]+)/.exec(r.stdout);
   assert.ok(m, `no run folder in the output:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
   return path.resolve(repoRoot, m[1]!);
 }

@@ -40,7 +40,7 @@ describe('npm run gameday on the embedded default', () => {
     const plan = loadPlan(DEFAULT_PLAN);
     const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir], { env, timeoutMs: BUDGET_MS + 4 * 60_000 });
     fs.writeFileSync(path.join(outDir, 'gameday-output.txt'), `${r.stdout}\n--- stderr ---\n${r.stderr}`);
-    const m = /run folder (\S+)/.exec(r.stdout);
+    const m = /run folder ([^\s;]+)/.exec(r.stdout);
     assert.ok(m, `no run folder reported (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
     const dir = path.resolve(repoRoot, m[1]!);
     assert.ok(isComplete(dir), 'the run folder is closed');
