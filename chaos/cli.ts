@@ -6,7 +6,7 @@ import { info, ok, step, warn } from '../scripts/lib/log.ts';
 import { experiments, getExperiment } from './experiments/index.ts';
 import { faults } from './faults/index.ts';
 import { Ledger } from './ledger.ts';
-import { addCommonOptions, interruptController, resolveCommon } from './options.ts';
+import { addCommonOptions, interruptController, parseArgs, resolveCommon } from './options.ts';
 import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
 import { recoverWith, runSession } from './session.ts';
@@ -25,7 +25,7 @@ const program = addCommonOptions(
 );
 
 async function main(): Promise<number> {
-  program.parse();
+  if (parseArgs(program) === 'help') return ExitCode.ok;
   const o = program.opts<Record<string, unknown>>();
   const id = program.args[0];
 

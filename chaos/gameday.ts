@@ -6,7 +6,7 @@ import { ExitCode, runMain } from '../scripts/lib/errors.ts';
 import { warn } from '../scripts/lib/log.ts';
 import { faults } from './faults/index.ts';
 import { DEFAULT_PLAN, loadPlan } from './gameday-plan.ts';
-import { addCommonOptions, interruptController, resolveCommon } from './options.ts';
+import { addCommonOptions, interruptController, parseArgs, resolveCommon } from './options.ts';
 import { formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
 import { runSession } from './session.ts';
@@ -22,7 +22,7 @@ const program = addCommonOptions(
 );
 
 async function main(): Promise<number> {
-  program.parse();
+  if (parseArgs(program) === 'help') return ExitCode.ok;
   const o = program.opts<Record<string, unknown>>();
   const plan = loadPlan(path.resolve((o.plan as string | undefined) ?? process.env.GAMEDAY_PLAN_FILE ?? DEFAULT_PLAN));
   const common = resolveCommon(o);

@@ -1,6 +1,6 @@
 // Flags shared by `npm run chaos` and `npm run gameday`, validated once at the edge. Precedence:
 // flags > environment (GAMEDAY_*, DOCKER_HOST) > defaults. Errors name the flag, expected and got.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { defaults } from '../scripts/lib/defaults.ts';
 import { ConfigError } from '../scripts/lib/errors.ts';
 import { resolveTargetOptions, type ResolvedTarget } from './target.ts';
@@ -12,6 +12,22 @@ export const CHAOS_DEFAULTS = {
   loadRate: 2,
   maxShare: undefined as number | undefined,
 };
+
+/** Parses argv; commander's own usage errors (unknown option, missing value) are ConfigErrors (exit 2). */
+export function parseArgs(program: Command): 'help' | 'ok' {
+  program.exitOverride();
+  program.configureOutput({ writeErr: () => undefined });
+  try {
+    program.parse();
+    return 'ok';
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 'help'; // --help printed its text already
+      throw new ConfigError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+}
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
