@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { inspectService } from '../swarm.ts';
 import type { Fault, UndoEntry } from './types.ts';
-import { restoreSpec, setEnv, waitUpdateSettled } from './spec.ts';
+import { restoreSpec, sendSpec, setEnv, waitUpdateSettled } from './spec.ts';
 
 const SEC = 1_000_000_000;
 
@@ -61,8 +61,8 @@ export const badUpdate: Fault<Params, Entry> = {
     };
     ctx.log(`bad update of ${entry.service} (${p.mode})`);
     const t0 = Date.now();
-    await ctx.swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
-    const end = await waitUpdateSettled(ctx.swarm, entry.service, since, p.timeoutMs);
+    const ours = await sendSpec(ctx.swarm, svc.ID, svc.Version.Index, spec);
+    const end = await waitUpdateSettled(ctx.swarm, entry.service, since, p.timeoutMs, ours);
     entry.notes = { updateState: end.state, rolledBack: end.state === 'rollback_completed', settleMs: Date.now() - t0, message: end.message };
     ctx.log(`bad update of ${entry.service}: ${end.state}${end.message ? ` (${end.message})` : ''}`);
     return entry;

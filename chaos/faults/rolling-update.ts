@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import { inspectService } from '../swarm.ts';
 import type { Fault, UndoEntry } from './types.ts';
-import { restoreSpec, setEnv, waitUpdateSettled } from './spec.ts';
+import { restoreSpec, sendSpec, setEnv, waitUpdateSettled } from './spec.ts';
 
 const schema = z.object({
   service: z.string().min(1),
@@ -50,8 +50,8 @@ export const rollingUpdate: Fault<Params, Entry> = {
     if (p.force) spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
     ctx.log(`rolling update of ${entry.service}`);
     const t0 = Date.now();
-    await ctx.swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
-    const end = await waitUpdateSettled(ctx.swarm, entry.service, since, p.timeoutMs);
+    const ours = await sendSpec(ctx.swarm, svc.ID, svc.Version.Index, spec);
+    const end = await waitUpdateSettled(ctx.swarm, entry.service, since, p.timeoutMs, ours);
     entry.notes = { updateState: end.state, updateMs: Date.now() - t0, message: end.message };
     if (end.state !== 'completed') {
       throw new EnvironmentError(`rolling update of ${entry.service} ended ${end.state}: ${end.message ?? ''}`);

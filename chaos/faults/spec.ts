@@ -31,28 +31,38 @@ export const TERMINAL_UPDATE_STATES = ['completed', 'paused', 'rollback_complete
 
 /**
  * Waits until the update Swarm started after `since` (the UpdateStatus.StartedAt seen before the
- * change) reaches a terminal state, and returns that state.
+ * change) reaches a terminal state, and returns that state. `ourVersion` is the spec version our
+ * change produced: a later version with no update status means another deploy (`docker stack
+ * deploy`) replaced the spec and reset the status, so our update is moot ("reset").
  */
 export async function waitUpdateSettled(
   swarm: Dockerode,
   service: string,
   since: string | undefined,
   timeoutMs: number,
+  ourVersion?: number,
 ): Promise<{ state: string; message?: string }> {
   let started = false;
+  const reset = { state: 'reset', message: 'the update status was reset: another deploy replaced the spec meanwhile' };
   return waitFor(
     `the update of ${service} to settle`,
     async () => {
       const svc = await inspectService(swarm, service);
       const st = svc.UpdateStatus;
       if (st && st.StartedAt !== since) started = true;
-      // a new spec from elsewhere (e.g. `docker stack deploy`) resets the status: our update is moot
-      if (!st && started) return { state: 'reset', message: 'the update status was reset: another deploy replaced the spec meanwhile' };
+      if (!st && (started || (ourVersion !== undefined && svc.Version.Index > ourVersion))) return reset;
       if (!st || st.StartedAt === since) return undefined;
       return TERMINAL_UPDATE_STATES.includes(st.State) ? { state: st.State as string, message: st.Message as string | undefined } : undefined;
     },
     { timeoutMs, intervalMs: 1000 },
   );
+}
+
+/** Sends a full spec update and returns the spec version it produced (for waitUpdateSettled). */
+export async function sendSpec(swarm: Dockerode, id: string, version: number, spec: unknown): Promise<number> {
+  await swarm.getService(id).update({ _query: { version }, _body: spec } as never);
+  const after = await swarm.getService(id).inspect();
+  return after.Version.Index as number;
 }
 
 /**
@@ -75,9 +85,9 @@ export async function restoreSpec(swarm: Dockerode, service: string, previous: a
     spec.TaskTemplate = { ...previous.TaskTemplate, ForceUpdate: (svc.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
     spec.UpdateConfig = previous.UpdateConfig;
     spec.RollbackConfig = previous.RollbackConfig;
-    await swarm.getService(svc.ID).update({ _query: { version: svc.Version.Index }, _body: spec } as never);
+    const ours = await sendSpec(swarm, svc.ID, svc.Version.Index, spec);
     // the restore is itself a rolling update: the rollback is done when it is
-    const end = await waitUpdateSettled(swarm, service, since, timeoutMs);
+    const end = await waitUpdateSettled(swarm, service, since, timeoutMs, ours);
     log(`restore of ${service}: ${end.state}`);
     if (end.state === 'completed') return true;
     if (end.state !== 'reset' || attempt >= 3) throw new Error(`restoring the spec of ${service} ended ${end.state}: ${end.message ?? ''}`);
