@@ -93,6 +93,8 @@ export interface VerdictInput {
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 const secs = (msec: number | null | undefined): string => (msec === null || msec === undefined ? 'never' : `${(msec / 1000).toFixed(1)} s`);
 
+const ms0 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : String(Math.round(x)));
+
 const isFaultish = (phase: string): boolean => phase.startsWith('fault:') || phase === 'recovery';
 
 /** Worst phase by availability (ignoring unmeasured phases). */
@@ -200,9 +202,9 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
       lagging.length > 0,
       `replication stopped or lag > ${tol.laggingAboveMs} ms`,
       lagging.length
-        ? lagging.map((l) => `${l.replica}: max ${l.maxLagMs ?? 'n/a'} ms, stopped ${l.stoppedSamples}/${l.samples} samples`).join('; ')
+        ? lagging.map((l) => `${l.replica}: max ${ms0(l.maxLagMs)} ms, stopped ${l.stoppedSamples}/${l.samples} samples`).join('; ')
         : faultLag.length
-          ? `no replica lagged (max ${Math.max(0, ...faultLag.map((l) => l.maxLagMs ?? 0))} ms)`
+          ? `no replica lagged (max ${ms0(Math.max(0, ...faultLag.map((l) => l.maxLagMs ?? 0)))} ms)`
           : 'no lag samples during the fault',
     );
   } else if (tol.maxReplicaLagP95Ms !== undefined) {
@@ -212,7 +214,7 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
       `replica lag p95 <= ${tol.maxReplicaLagP95Ms} ms`,
       ok,
       `<= ${tol.maxReplicaLagP95Ms} ms`,
-      worst ? `worst ${worst.replica}: p95 ${worst.p95LagMs ?? 'n/a'} ms (max ${worst.maxLagMs ?? 'n/a'} ms) in ${worst.phase}` : 'no lag samples',
+      worst ? `worst ${worst.replica}: p95 ${ms0(worst.p95LagMs)} ms (max ${ms0(worst.maxLagMs)} ms) in ${worst.phase}` : 'no lag samples',
     );
   }
 
