@@ -3,6 +3,7 @@
 //   validate plans -> target is a swarm, marked allowed -> recover the ledger -> targets exist and
 //   are healthy -> run folder -> measurements (+ k6 load in the background) -> experiments ->
 //   stop load and measurements -> lost-write check -> verdicts -> journal, verdicts, close, render.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, SafetyError } from '../scripts/lib/errors.ts';
 import { defaults } from '../scripts/lib/defaults.ts';
@@ -172,6 +173,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       try {
         const lr = await load.done;
         log(`k6 load: ${lr.verdict}${lr.failures.length ? ` (${lr.failures.slice(0, 3).join('; ')})` : ''}`);
+        await tagLoadWithFaults(dir, results, log);
       } catch (err) {
         log(`k6 load failed: ${errText(err)}`);
       }
@@ -242,6 +244,21 @@ async function renderReport(dir: string, log: (l: string) => void): Promise<stri
   } catch (err) {
     log(`report rendering failed: ${errText(err)}`);
     return undefined;
+  }
+}
+
+/** k6 cannot take tag changes while it runs: its samples get their `fault` tag afterwards. */
+async function tagLoadWithFaults(dir: string, results: ExperimentResult[], log: (l: string) => void): Promise<void> {
+  const file = path.join(dir, 'k6-timeseries.json.gz');
+  if (!fs.existsSync(file)) return;
+  const windows = results.flatMap((r) => r.journal.faults.map((f) => ({ name: f.name, start: f.start, end: f.end })));
+  if (!windows.length) return;
+  try {
+    const { tagTimeseriesWithFaults } = await import('../load/run/timeseries.ts');
+    const n = await tagTimeseriesWithFaults(file, windows);
+    log(`k6 samples tagged with their fault: ${n}`);
+  } catch (err) {
+    log(`warning: k6 samples not tagged with faults (${errText(err)})`);
   }
 }
 

@@ -11,6 +11,6 @@ export default defineExperiment({
   targets: { services: ALL_SERVICES },
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'kill-node', params: {}, holdMs: 20_000 }],
-  tolerances: { minAvailability: 80, maxOutageMs: 5000, maxRecoveryMs: 150_000 },
+  tolerances: { minAvailability: 80, maxOutageMs: 10_000, maxRecoveryMs: 150_000 },
   timing: { ...TIMING, recoveryTimeoutMs: 180_000 },
 });

@@ -33,7 +33,7 @@ describe('npm run gameday on the embedded default', () => {
     fs.writeFileSync(file, 'name: bad\nexperiments:\n  - api-kill-task\n  - experiment: api-kill-tsk\n');
     const r = await runTsx('chaos/gameday.ts', ['--plan', file, '--out-dir', outDir], { env, timeoutMs: 120_000 });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /bad-plan\.yaml: experiments\[1\]\.experiment: expected one of .*got "api-kil-tsk"/);
+    assert.match(r.stderr, /bad-plan\.yaml: experiments\[1\]\.experiment: expected one of .*got "api-kill-tsk"/);
   });
 
   it('the default plan completes within budget with a verdict per experiment and zero lost acknowledged writes', { timeout: BUDGET_MS + 5 * 60_000 }, async () => {
