@@ -14,7 +14,7 @@ import { closeRunFolder, createRunFolder, runId, writeJson, type RunMeta } from 
 import { bundleScenario, LOAD_DIR } from './bundle.ts';
 import { LOAD_DEFAULTS, type LoadConfig } from './config.ts';
 import { gitRevision } from './git.ts';
-import { ensureChromium, findK6, K6_EXIT, k6Version } from './k6.ts';
+import { ensureChromium, findOrBuildK6, K6_EXIT, k6Version } from './k6.ts';
 import { checkReachable } from './reachability.ts';
 import { describeFailure, endpointRows, thresholdOutcomes, type EndpointRow, type K6Summary, type ThresholdOutcome } from './results.ts';
 import { loadSlo, withExtraThresholds } from './slo.ts';
@@ -96,7 +96,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
 
   // configuration errors first: nothing is started for a config that cannot run
   const slo = withExtraThresholds(await loadSlo(cfg.slo), cfg.thresholds);
-  const k6 = findK6();
+  const k6 = await findOrBuildK6();
   const browserPath = cfg.scenario === 'browser' ? await ensureChromium() : undefined;
 
   if (!cfg.target) say('no --target: using the embedded local swarm (starting it if needed)');

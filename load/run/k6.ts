@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { defaults } from '../../scripts/lib/defaults.ts';
 import { aptInstall } from '../../scripts/lib/engine.ts';
+import { ensureK6 } from '../../scripts/lib/tools.ts';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import { timed } from '../../scripts/lib/log.ts';
 
@@ -21,6 +22,20 @@ export function findK6(env: NodeJS.ProcessEnv = process.env): string {
   throw new EnvironmentError(
     `k6 not found (looked at K6_BIN, GAMEDAY_K6, ${path.join(defaults.tools.dir, 'k6')} and PATH); run \`npm run setup\` to build k6 ${defaults.tools.k6Version}`,
   );
+}
+
+/**
+ * findK6, and on a fresh machine (no k6 anywhere, none named by K6_BIN/GAMEDAY_K6) build the
+ * pinned release first, so `npm run load` alone works as the README's quick start says.
+ */
+export async function findOrBuildK6(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  try {
+    return findK6(env);
+  } catch (err) {
+    if (env.K6_BIN || env.GAMEDAY_K6) throw err;
+    await timed(`building k6 ${defaults.tools.k6Version} (go install, once)`, ensureK6);
+    return findK6(env);
+  }
 }
 
 /** "v1.8.1" from `k6 version`. */
