@@ -142,12 +142,13 @@ export async function nodesRunning(): Promise<boolean> {
 /** Removes every host container, volume and network of ours (by name and owner label). */
 export async function removeAll(): Promise<string[]> {
   const removed: string[] = [];
-  const ids = (await q`docker ps -aq --filter label=${OWNER_LABEL}=true`).stdout.trim().split('\n').filter(Boolean);
-  const named = [LOCAL_SWARM.registry, ...allNodes()];
-  for (const n of named) if ((await containerState(n)) !== 'absent') ids.push(n);
-  if (ids.length) {
-    await q`docker rm -f -v ${[...new Set(ids)]}`;
-    removed.push(...named.filter((n) => ids.includes(n)));
+  // by name only: the same container given twice (id and name) makes docker's parallel removal
+  // fail with "removal already in progress"
+  const names = new Set((await q`docker ps -a --format {{.Names}} --filter label=${OWNER_LABEL}=true`).stdout.trim().split('\n').filter(Boolean));
+  for (const n of [LOCAL_SWARM.registry, ...allNodes()]) if ((await containerState(n)) !== 'absent') names.add(n);
+  if (names.size) {
+    await q`docker rm -f -v ${[...names]}`;
+    removed.push(...names);
   }
   const vols = [`${LOCAL_SWARM.registry}-data`, ...allNodes().map(nodeVolume)];
   for (const v of vols) {
