@@ -7,7 +7,8 @@ import { pickNode } from './nodes.ts';
 
 const schema = z.object({
   node: z.string().min(1).optional(),
-  avoidServices: z.array(z.string()).default(['todo_mysql_master', 'todo_mysql_slave']),
+  avoidServices: z.array(z.string()).default(['todo_mysql_master']),
+  preferAvoidServices: z.array(z.string()).default(['todo_mysql_slave']),
 });
 type Params = z.infer<typeof schema>;
 interface Entry extends UndoEntry {
@@ -21,7 +22,7 @@ export const drainNode: Fault<Params, Entry> = {
   needsHost: false,
   schema,
   describe: (p) =>
-    `drain node ${p.node ?? `<random worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (availability=drain); undo: availability=active`,
+    `drain node ${p.node ?? `<random worker without ${p.avoidServices.join(', ') || 'restriction'}${p.preferAvoidServices.length ? `, preferably without ${p.preferAvoidServices.join(', ')}` : ''}>`} (availability=drain); undo: availability=active`,
   targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),
   async prepare(ctx, p, name) {
     const node = await pickNode(ctx, p, 'drain-node');

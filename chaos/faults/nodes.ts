@@ -8,8 +8,22 @@ import type { ChaosContext } from './types.ts';
 
 export interface NodePick {
   node?: string;
-  /** random pick avoids nodes running a task of these services */
+  /** random pick never takes a node running a task of these services */
   avoidServices: string[];
+  /** and prefers a node without these, taking one with them when no other is left */
+  preferAvoidServices?: string[];
+}
+
+async function nodesRunning(ctx: ChaosContext, services: string[]): Promise<Set<string>> {
+  const busy = new Set<string>();
+  for (const s of services) {
+    try {
+      for (const t of await listTasks(ctx.swarm, s)) busy.add(t.node);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err; // a missing service simply avoids nothing
+    }
+  }
+  return busy;
 }
 
 export async function pickNode(ctx: ChaosContext, p: NodePick, kind: string): Promise<NodeView> {
@@ -21,15 +35,12 @@ export async function pickNode(ctx: ChaosContext, p: NodePick, kind: string): Pr
     chosen = nodes.find((n) => n.hostname === p.node || n.id === p.node);
     if (!chosen) throw new ConfigError(`${kind}: params.node: expected one of ${nodes.map((n) => n.hostname).join(', ')}, got ${JSON.stringify(p.node)}`);
   } else {
-    const busy = new Set<string>();
-    for (const s of p.avoidServices) {
-      try {
-        for (const t of await listTasks(ctx.swarm, s)) busy.add(t.node);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err; // a missing service simply avoids nothing
-      }
-    }
-    chosen = shuffle(readyWorkers.filter((n) => !busy.has(n.hostname)))[0];
+    const busy = await nodesRunning(ctx, p.avoidServices);
+    const allowed = readyWorkers.filter((n) => !busy.has(n.hostname));
+    const preferredBusy = await nodesRunning(ctx, p.preferAvoidServices ?? []);
+    // e.g. with 3 workers, the primary and 2 replicas may occupy all of them: then a replica's
+    // node is drained (the replica moves and re-clones) rather than refusing the experiment
+    chosen = shuffle(allowed.filter((n) => !preferredBusy.has(n.hostname)))[0] ?? shuffle(allowed)[0];
     if (!chosen) throw new SafetyError(`${kind}: no ready worker without a task of ${p.avoidServices.join(', ')} to act on`);
   }
   if (chosen.state !== 'ready') throw new SafetyError(`${kind}: node ${chosen.hostname} is not ready (${chosen.state}): the swarm is already degraded`);
