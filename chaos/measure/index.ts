@@ -39,7 +39,7 @@ export interface MeasureContext {
   allowRemoteTarget?: boolean;
   /** hard cap for every sampler (default 3 h) */
   maxDurationMs?: number;
-  probeTimeoutMs?: number; // default 2000
+  probeTimeoutMs?: number; // default 5000
   writeTimeoutMs?: number; // default 5000
   /** read-your-writes lag tracking through the API (default on: poll every 100 ms, wait 10 s) */
   rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
@@ -103,7 +103,10 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
   const probe = startProbe(ctx.runDir, {
     ingressUrl: ingress,
     ratePerSec: probeRate,
-    timeoutMs: ctx.probeTimeoutMs ?? 2000,
+    // an answer within 5 s counts as "up"; slowness is not downtime and is reported apart, as
+    // per-phase p50/p95 latency (with its own optional tolerance). With 2 s, a brief CPU stall
+    // on a 2-core machine running the whole swarm showed up as "downtime" during a good update.
+    timeoutMs: ctx.probeTimeoutMs ?? 5000,
     maxDurationMs,
     signal: ac.signal,
     fault: currentFault,
