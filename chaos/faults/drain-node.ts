@@ -3,11 +3,9 @@
 import { z } from 'zod';
 import { findNode, updateNode } from '../swarm.ts';
 import type { Fault, UndoEntry } from './types.ts';
-import { pickNode } from './nodes.ts';
+import { nodePickSchema, pickNode } from './nodes.ts';
 
-const schema = z.object({
-  node: z.string().min(1).optional(),
-  avoidServices: z.array(z.string()).default(['todo_mysql_master']),
+const schema = nodePickSchema.extend({
   preferAvoidServices: z.array(z.string()).default(['todo_mysql_slave']),
 });
 type Params = z.infer<typeof schema>;

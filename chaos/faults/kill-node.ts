@@ -2,12 +2,9 @@
 // heartbeats and reschedules its tasks. Undo: start the container again and wait until Ready.
 import { z } from 'zod';
 import { needHost, type Fault, type UndoEntry } from './types.ts';
-import { hostState, pickNode, waitNodeReady } from './nodes.ts';
+import { hostState, nodePickSchema, pickNode, waitNodeReady } from './nodes.ts';
 
-const schema = z.object({
-  node: z.string().min(1).optional(),
-  avoidServices: z.array(z.string()).default(['todo_mysql_master']),
-});
+const schema = nodePickSchema;
 type Params = z.infer<typeof schema>;
 interface Entry extends UndoEntry {
   node: string;

@@ -1,10 +1,17 @@
 // Picking a node for node-level faults: a worker by default, never the last manager, and by
 // default not the node that holds the DB primary (its data lives in a node-local volume).
 import type Dockerode from 'dockerode';
+import { z } from 'zod';
 import { ConfigError, SafetyError } from '../../scripts/lib/errors.ts';
 import { listNodes, listTasks, waitFor, type NodeView } from '../swarm.ts';
 import { shuffle } from './pick.ts';
 import type { ChaosContext } from './types.ts';
+
+/** Params of every node-level fault: a named node, or a random worker avoiding the DB primary's node. */
+export const nodePickSchema = z.object({
+  node: z.string().min(1).optional(),
+  avoidServices: z.array(z.string()).default(['todo_mysql_master']),
+});
 
 export interface NodePick {
   node?: string;
