@@ -42,6 +42,9 @@ export const TolerancesSchema = z.object({
   availabilityOf: z.enum(['all', 'reads']).default('all'),
   /** p95 latency of answered requests, in every phase */
   maxP95LatencyMs: ms.optional(),
+  /** deliberate latency: the p95 of answered requests while the fault acts must exceed the
+   *  before phase's p95 by at least this much (proves the fault took effect) */
+  expectSlowerByMs: ms.optional(),
   /** longest stretch of failed creates (write ledger) while the fault acts */
   maxWriteOutageMs: ms.optional(),
   /** p95 of the heartbeat lag of every replica, during the fault phases */

@@ -59,6 +59,7 @@ export function describeTolerances(exp: Experiment): string {
   if (t.maxRecoveryMs !== undefined) parts.push(`recovery <= ${t.maxRecoveryMs} ms`);
   if (t.expectRollback) parts.push('Swarm must roll the update back');
   if (t.maxP95LatencyMs !== undefined) parts.push(`p95 latency <= ${t.maxP95LatencyMs} ms`);
+  if (t.expectSlowerByMs !== undefined) parts.push(`p95 latency must rise by >= ${t.expectSlowerByMs} ms while the fault acts`);
   if (t.maxWriteOutageMs !== undefined) parts.push(`write outage <= ${t.maxWriteOutageMs} ms`);
   parts.push('0 lost acknowledged writes');
   return parts.join(', ');

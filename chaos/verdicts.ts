@@ -195,6 +195,20 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
   }
 
   const faultLag = lag.filter((l) => l.phase.startsWith('fault:'));
+  if (tol.expectSlowerByMs !== undefined) {
+    // the fault must be visible: a latency fault that changes nothing measures nothing
+    const lat = input.latency ?? [];
+    const before = lat.find((l) => l.phase === 'before')?.p95Ms ?? null;
+    const during = lat.filter((l) => l.phase.startsWith('fault:') && l.p95Ms !== null).sort((a, b) => (b.p95Ms ?? 0) - (a.p95Ms ?? 0))[0];
+    const rise = before !== null && during?.p95Ms != null ? during.p95Ms - before : null;
+    add(
+      `latency rises by >= ${tol.expectSlowerByMs} ms while the fault acts`,
+      rise !== null && rise >= tol.expectSlowerByMs,
+      `p95 +${tol.expectSlowerByMs} ms or more`,
+      rise === null ? 'no answered requests to compare' : `p95 ${before} ms before, ${during!.p95Ms} ms in ${during!.phase} (${rise >= 0 ? '+' : ''}${rise} ms)`,
+    );
+  }
+
   if (tol.expectLagging) {
     const lagging = faultLag.filter((l) => l.stopped || (l.maxLagMs ?? 0) > tol.laggingAboveMs || (l.measured === 0 && l.samples > 0));
     add(

@@ -3,20 +3,22 @@ import { SERVICES, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'api-netem-latency',
-  title: "Degrade one API task's network (300 ms latency, or 5% loss without netem)",
+  title: "Add 100 ms (±20 ms) latency to one API task's network",
   description:
-    'tc netem delays every packet of one API task by 300 ms (±50 ms). On a kernel without sch_netem the fault drops 5% ' +
-    'of its packets instead (TCP retransmits: 200 ms+ per lost segment, 1 s per lost SYN). Slower, but no request may fail.',
+    'Every packet of one of the two API tasks is delayed by 100 ms ± 20 ms (tc netem, or gameday-netdelay on kernels ' +
+    'without sch_netem), so each request it serves takes several round trips longer (nginx connection, request, DB ' +
+    'query: ~0.4 s). Requests get slower (the verdict checks that they do: the fault must be visible), but none may ' +
+    'fail. At 300 ms the same app times out: its DB pool fills up while every query waits three times as long.',
   targets: { services: [SERVICES.api] },
   steadyState: STEADY,
   method: [
     {
       type: 'fault',
       fault: 'netem',
-      params: { service: SERVICES.api, count: 1, delayMs: 300, jitterMs: 50, fallbackLossPct: 5 },
+      params: { service: SERVICES.api, count: 1, delayMs: 100, jitterMs: 20, maxDurationS: 300 },
       holdMs: 10_000,
     },
   ],
-  tolerances: { minAvailability: 99, maxOutageMs: 3000 },
+  tolerances: { minAvailability: 99, maxOutageMs: 3000, expectSlowerByMs: 100 },
   timing: TIMING,
 });

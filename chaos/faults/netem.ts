@@ -1,10 +1,19 @@
-// Degrade a task's network: tc netem (delay, jitter, loss) on every non-loopback interface of its
-// netns. Some kernels are built without sch_netem (this project's CI VMs among them): then the
-// fault falls back to random packet loss with iptables' statistic match, which TCP turns into
-// retransmission delays (200 ms+ per lost segment, 1 s per lost SYN). The mechanism used is
-// recorded in the fault's notes. Undo removes both (a replaced task took its netns along anyway).
+// Degrade a task's network: latency (± jitter) and loss. Where the kernel has sch_netem, tc netem
+// on every non-loopback interface of the task's netns (egress). Kernels built without it (this
+// project's CI VMs among them) get the same figures from gameday-netdelay (chaos/netdelay): an
+// iptables NFQUEUE rule hands the task's incoming packets to it and it releases each one when its
+// delay is over. It delays ingress, not egress, because packets held on egress still count against
+// the sender's TCP small-queue budget and throttle throughput far below what netem would give;
+// on ingress the round trip grows by the delay, as with netem. --queue-bypass and fail-open mean
+// traffic flows undelayed whenever the delayer is gone, and it exits by itself after maxDurationS.
+// The mechanism used is recorded in the fault's notes. Undo removes qdisc and rule and stops the
+// delayer (which lives on the node, so it is stopped even when the task is gone).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { z } from 'zod';
-import type { Fault, UndoEntry } from './types.ts';
+import { ensureNetDelay } from '../../scripts/lib/tools.ts';
+import type { ChaosContext, Fault, UndoEntry } from './types.ts';
+import { needHost } from './types.ts';
 import { inNetns, pickTaskRefs, type TaskRef } from './task-netns.ts';
 
 const schema = z
@@ -12,13 +21,14 @@ const schema = z
     service: z.string().min(1),
     count: z.number().int().positive().default(1),
     node: z.string().min(1).optional(),
-    delayMs: z.number().int().nonnegative().default(200),
+    delayMs: z.number().int().nonnegative().max(60_000).default(200),
     jitterMs: z.number().int().nonnegative().default(0),
     lossPct: z.number().min(0).max(100).default(0),
-    /** random loss applied when the kernel has no netem (0 = fail instead) */
-    fallbackLossPct: z.number().min(0).max(50).default(5),
+    /** the delayer stops by itself after this long, whatever happens to the run */
+    maxDurationS: z.number().int().min(10).max(3600).default(600),
   })
-  .refine((p) => p.delayMs > 0 || p.lossPct > 0, { message: 'give delayMs or lossPct', path: ['delayMs'] });
+  .refine((p) => p.delayMs > 0 || p.lossPct > 0, { message: 'expected delayMs or lossPct above 0', path: ['delayMs'] })
+  .refine((p) => p.jitterMs <= p.delayMs, { message: 'expected jitterMs <= delayMs', path: ['jitterMs'] });
 type Params = z.infer<typeof schema>;
 interface Entry extends UndoEntry {
   tasks: TaskRef[];
@@ -26,25 +36,28 @@ interface Entry extends UndoEntry {
 }
 
 const IFACES = `ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -v '^lo$'`;
-const CHAIN = 'GAMEDAY_LOSS';
+/** NFQUEUE numbers are per netns: one fixed number is enough. */
+const QUEUE = 7411;
+const RULE = `INPUT ! -i lo -j NFQUEUE --queue-num ${QUEUE} --queue-bypass`;
+export const NODE_BIN = '/usr/local/bin/gameday-netdelay';
+
+/** pid and log files of the delayer serving one task container, on its node */
+export function delayerFiles(container: string): { pid: string; log: string } {
+  const base = `/run/gameday-netdelay-${container.slice(0, 12)}`;
+  return { pid: `${base}.pid`, log: `${base}.log` };
+}
 
 export function netemArgs(p: Params): string {
   return [p.delayMs ? `delay ${p.delayMs}ms${p.jitterMs ? ` ${p.jitterMs}ms` : ''}` : '', p.lossPct ? `loss ${p.lossPct}%` : ''].filter(Boolean).join(' ');
 }
 
-/** Shell script run in the netns; prints "mechanism=<netem|iptables-loss>". */
-export function injectScript(p: Params): string {
-  const prob = ((p.lossPct || p.fallbackLossPct) / 100).toFixed(4);
-  const fallback =
-    p.fallbackLossPct > 0 || p.lossPct > 0
-      ? [
-          `iptables -N ${CHAIN} 2>/dev/null || iptables -F ${CHAIN}`,
-          `iptables -A ${CHAIN} -m statistic --mode random --probability ${prob} -j DROP`,
-          `iptables -C INPUT ! -i lo -j ${CHAIN} 2>/dev/null || iptables -I INPUT 1 ! -i lo -j ${CHAIN}`,
-          `iptables -C OUTPUT ! -o lo -j ${CHAIN} 2>/dev/null || iptables -I OUTPUT 1 ! -o lo -j ${CHAIN}`,
-          'echo mechanism=iptables-loss',
-        ].join(' && ')
-      : `echo "this kernel has no sch_netem and fallbackLossPct is 0" >&2; exit 3`;
+export function delayerArgs(p: Params, pidFile: string): string {
+  return `--queue ${QUEUE} --delay ${p.delayMs}ms --jitter ${p.jitterMs}ms --loss ${p.lossPct} --max-duration ${p.maxDurationS}s --pidfile ${pidFile}`;
+}
+
+/** Shell script run in the task's netns (node filesystem); prints "mechanism=<netem|nfqueue-delay>". */
+export function injectScript(p: Params, container: string): string {
+  const f = delayerFiles(container);
   return [
     'set -e',
     `ifs=$(${IFACES})`,
@@ -52,27 +65,55 @@ export function injectScript(p: Params): string {
     `if tc qdisc replace dev "$first" root netem ${netemArgs(p)} 2>/dev/null; then`,
     `  for i in $ifs; do tc qdisc replace dev "$i" root netem ${netemArgs(p)}; done; echo mechanism=netem`,
     'else',
-    `  ${fallback}`,
+    // a re-injection replaces an older delayer
+    `  if [ -s ${f.pid} ]; then kill "$(cat ${f.pid})" 2>/dev/null || true; rm -f ${f.pid}; fi`,
+    `  iptables -C ${RULE} 2>/dev/null || iptables -I ${RULE.replace('INPUT', 'INPUT 1')}`,
+    `  setsid ${NODE_BIN} ${delayerArgs(p, f.pid)} </dev/null >${f.log} 2>&1 &`,
+    `  i=0; while [ ! -s ${f.pid} ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`,
+    `  if [ ! -s ${f.pid} ]; then cat ${f.log} >&2; iptables -D ${RULE} 2>/dev/null || true; exit 4; fi`,
+    '  echo mechanism=nfqueue-delay',
     'fi',
   ].join('\n');
 }
 
-export const UNDO_SCRIPT = [
+/** Run in the task's netns: removes the qdisc and the queue rule. */
+export const UNDO_NETNS_SCRIPT = [
   `for i in $(${IFACES}); do tc qdisc del dev "$i" root 2>/dev/null || true; done`,
-  `while iptables -D INPUT ! -i lo -j ${CHAIN} 2>/dev/null; do :; done`,
-  `while iptables -D OUTPUT ! -o lo -j ${CHAIN} 2>/dev/null; do :; done`,
-  `iptables -F ${CHAIN} 2>/dev/null || true`,
-  `iptables -X ${CHAIN} 2>/dev/null || true`,
+  `while iptables -D ${RULE} 2>/dev/null; do :; done`,
 ].join('; ');
+
+/** Run on the node: stops the delayer (it accepts what it holds on SIGTERM) and prints its log. */
+export function undoNodeScript(container: string): string {
+  const f = delayerFiles(container);
+  return [
+    `if [ -s ${f.pid} ]; then p=$(cat ${f.pid}); kill "$p" 2>/dev/null || true`,
+    `  i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$p" 2>/dev/null || true; fi`,
+    `rm -f ${f.pid}; tail -n 1 ${f.log} 2>/dev/null || true; rm -f ${f.log}`,
+  ].join('\n');
+}
+
+/** Copies the delayer onto the node unless the same build is there already. */
+async function installDelayer(ctx: ChaosContext, node: string): Promise<void> {
+  const { nodeExec } = needHost(ctx, 'netem');
+  const bin = fs.readFileSync(await ensureNetDelay());
+  const want = crypto.createHash('sha256').update(bin).digest('hex');
+  const have = await nodeExec(node, ['sh', '-c', `sha256sum ${NODE_BIN} 2>/dev/null | cut -d' ' -f1`]);
+  if (have.stdout.trim() === want) return;
+  const r = await nodeExec(node, ['sh', '-c', `cat > ${NODE_BIN}.tmp && chmod 755 ${NODE_BIN}.tmp && mv ${NODE_BIN}.tmp ${NODE_BIN}`], {
+    stdin: bin,
+    timeoutMs: 60_000,
+  });
+  if (r.exitCode !== 0) throw new Error(`copying gameday-netdelay to ${node} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+}
 
 export const netem: Fault<Params, Entry> = {
   kind: 'netem',
-  summary: "add latency/loss to a task's network (tc netem in its netns; iptables random loss where the kernel lacks netem); undo removes it",
+  summary: "add latency/jitter/loss to a task's network (tc netem, or the NFQUEUE delayer where the kernel lacks netem); undo removes it",
   needsHost: true,
   schema,
   describe: (p) =>
-    `degrade the network of ${p.count} task(s) of ${p.service}: tc netem ${netemArgs(p)}` +
-    `${p.fallbackLossPct ? ` (kernel without netem: ${p.lossPct || p.fallbackLossPct}% random loss via iptables)` : ''}; undo: remove qdisc/rules`,
+    `degrade the network of ${p.count} task(s) of ${p.service}: ${netemArgs(p)}` +
+    ` (tc netem, or gameday-netdelay on incoming packets where the kernel has no netem; stops by itself after ${p.maxDurationS} s); undo: remove qdisc/rule, stop the delayer`,
   targets: (p) => ({ services: [p.service], nodes: p.node ? [p.node] : [] }),
   async prepare(ctx, p, name) {
     return { kind: 'netem', name, params: p, tasks: await pickTaskRefs(ctx, p.service, p.count, p.node) };
@@ -81,16 +122,23 @@ export const netem: Fault<Params, Entry> = {
     const p = entry.params as unknown as Params;
     const mechanisms = new Set<string>();
     for (const t of entry.tasks) {
-      const out = (await inNetns(ctx, t, injectScript(p))) ?? '';
+      await installDelayer(ctx, t.node);
+      const out = (await inNetns(ctx, t, injectScript(p, t.container))) ?? '';
       const mech = /mechanism=(\S+)/.exec(out)?.[1] ?? 'unknown';
       mechanisms.add(mech);
-      ctx.log(`network of ${t.service}.${t.slot} (${t.node}) degraded via ${mech}`);
+      ctx.log(`network of ${t.service}.${t.slot} (${t.node}) degraded via ${mech}: ${netemArgs(p)}`);
     }
     entry.mechanism = [...mechanisms].join(',');
     entry.notes = { mechanism: entry.mechanism };
     return entry;
   },
   async undo(ctx, entry) {
-    for (const t of entry.tasks) await inNetns(ctx, t, UNDO_SCRIPT, false);
+    const { nodeExec } = needHost(ctx, 'netem');
+    for (const t of entry.tasks) {
+      await inNetns(ctx, t, UNDO_NETNS_SCRIPT, false);
+      // the delayer runs on the node even when the task is gone; a node that is gone took it along
+      const r = await nodeExec(t.node, ['sh', '-c', undoNodeScript(t.container)], { timeoutMs: 20_000 });
+      if (r.exitCode === 0 && r.stdout.trim()) ctx.log(`${t.service}.${t.slot}: ${r.stdout.trim()}`);
+    }
   },
 };

@@ -12,7 +12,7 @@ export interface ExecResult {
   exitCode: number;
 }
 
-export type NodeExec = (node: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }) => Promise<ExecResult>;
+export type NodeExec = (node: string, cmd: string[], opts?: { stdin?: string | Buffer; timeoutMs?: number }) => Promise<ExecResult>;
 
 /** What a fault may use. host/nodeExec exist only on the local (embedded) swarm. */
 export interface ChaosContext {

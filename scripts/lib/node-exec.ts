@@ -13,7 +13,7 @@ export interface ExecResult {
 export async function nodeExec(
   node: string,
   cmd: string[],
-  opts: { stdin?: string; timeoutMs?: number } = {},
+  opts: { stdin?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<ExecResult> {
   const p = $({
     nothrow: true,
@@ -28,7 +28,7 @@ export async function nodeExec(
 }
 
 /** nodeExec that throws a DockerError (naming node and command) on a non-zero exit. */
-export async function nodeExecOk(node: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function nodeExecOk(node: string, cmd: string[], opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
   const r = await nodeExec(node, cmd, opts);
   if (r.exitCode !== 0) {
     throw new DockerError(`on node ${node}: \`${cmd.join(' ')}\` exited ${r.exitCode}: ${r.stderr.trim() || r.stdout.trim()}`);

@@ -9,6 +9,8 @@ import { defaults } from './defaults.ts';
 import { EnvironmentError } from './errors.ts';
 import { aptInstall, commandExists } from './engine.ts';
 import { LOCAL_SWARM } from './local-swarm-names.ts';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
 export function k6Path(): string {
   return process.env.GAMEDAY_K6 ?? path.join(defaults.tools.dir, 'k6');
@@ -30,6 +32,26 @@ export async function ensureK6(): Promise<string> {
   const now = await k6Version();
   if (!now?.includes(want)) throw new EnvironmentError(`built k6 but \`k6 version\` says ${now ?? 'nothing'}, expected ${want}`);
   return `built ${now}`;
+}
+
+const NETDELAY_SRC = fileURLToPath(new URL('../../chaos/netdelay/', import.meta.url));
+
+/**
+ * Builds gameday-netdelay (chaos/netdelay, Go), the packet delayer the netem fault runs on kernels
+ * without sch_netem. Static (CGO off) so it runs in any node container; cached by a hash of its
+ * sources, so an edit rebuilds it and a fresh clone reuses the cached binary.
+ */
+export async function ensureNetDelay(): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(fs.readFileSync(path.join(NETDELAY_SRC, f)));
+  const bin = path.join(defaults.tools.dir, `gameday-netdelay-${hash.digest('hex').slice(0, 12)}`);
+  if (fs.existsSync(bin)) return bin;
+  if (!(await commandExists('go'))) throw new EnvironmentError('gameday-netdelay must be built with Go, but `go` is not on PATH');
+  fs.mkdirSync(defaults.tools.dir, { recursive: true });
+  const tmp = `${bin}.tmp-${process.pid}`;
+  await $({ cwd: NETDELAY_SRC, env: { ...process.env, CGO_ENABLED: '0' }, quiet: true })`go build -trimpath -o ${tmp} .`;
+  fs.renameSync(tmp, bin);
+  return bin;
 }
 
 async function imageExists(ref: string): Promise<boolean> {

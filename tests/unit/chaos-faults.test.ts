@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../scripts/lib/errors.ts';
-import { injectScript, netem, UNDO_SCRIPT } from '../../chaos/faults/netem.ts';
+import { delayerFiles, injectScript, netem, NODE_BIN, UNDO_NETNS_SCRIPT, undoNodeScript } from '../../chaos/faults/netem.ts';
 import { restoreSpec, setEnv, taskFingerprint } from '../../chaos/faults/spec.ts';
 import { killTasks } from '../../chaos/faults/kill-tasks.ts';
 import { resolveCommon } from '../../chaos/options.ts';
@@ -78,17 +78,23 @@ test('restoreSpec survives a foreign deploy that resets the update status meanwh
   assert.deepEqual(s.get().TaskTemplate.ContainerSpec.Env, ['MODE=good']);
 });
 
-test('netem: tc netem where the kernel has it, iptables random loss otherwise; undo removes both', () => {
+test('netem: tc netem where the kernel has it, the NFQUEUE delayer otherwise; undo removes both and stops the delayer', () => {
   const p = netem.schema.parse({ service: 'api', delayMs: 300, jitterMs: 50 });
-  const script = injectScript(p);
+  const script = injectScript(p, '0123456789abcdef');
   assert.match(script, /tc qdisc replace dev "\$first" root netem delay 300ms 50ms/);
-  assert.match(script, /-m statistic --mode random --probability 0\.0500 -j DROP/);
   assert.match(script, /echo mechanism=netem/);
-  assert.match(UNDO_SCRIPT, /tc qdisc del/);
-  assert.match(UNDO_SCRIPT, /iptables -X GAMEDAY_LOSS/);
-  assert.match(injectScript(netem.schema.parse({ service: 'api', delayMs: 300, fallbackLossPct: 0 })), /exit 3/);
+  // fallback: incoming packets to a queue that lets traffic through when nobody serves it
+  assert.match(script, /iptables -I INPUT 1 ! -i lo -j NFQUEUE --queue-num \d+ --queue-bypass/);
+  assert.match(script, new RegExp(`setsid ${NODE_BIN} --queue \\d+ --delay 300ms --jitter 50ms --loss 0 --max-duration 600s --pidfile /run/gameday-netdelay-0123456789ab.pid`));
+  assert.match(script, /echo mechanism=nfqueue-delay/);
+  assert.match(UNDO_NETNS_SCRIPT, /tc qdisc del/);
+  assert.match(UNDO_NETNS_SCRIPT, /while iptables -D INPUT ! -i lo -j NFQUEUE/);
+  assert.match(undoNodeScript('0123456789abcdef'), /kill "\$p"[\s\S]*kill -9[\s\S]*rm -f \/run\/gameday-netdelay-0123456789ab\.pid/);
+  assert.equal(delayerFiles('0123456789abcdef').log, '/run/gameday-netdelay-0123456789ab.log');
   assert.equal(netem.schema.safeParse({ service: 'api', delayMs: 0, lossPct: 0 }).success, false);
-  assert.match(netem.describe(p), /kernel without netem: 5% random loss/);
+  assert.equal(netem.schema.safeParse({ service: 'api', delayMs: 100, jitterMs: 200 }).success, false);
+  assert.equal(netem.schema.safeParse({ service: 'api', delayMs: 100, maxDurationS: 5 }).success, false);
+  assert.match(netem.describe(p), /delay 300ms 50ms .*stops by itself after 600 s/);
 });
 
 test('kill-tasks params: count and share are exclusive; the description says what happens', () => {

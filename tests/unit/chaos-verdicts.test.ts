@@ -119,6 +119,16 @@ test('latency per phase (answered requests only) and its optional p95 tolerance'
   assert.equal(byTol(evaluate(experiment({ tolerances: { maxP95LatencyMs: 500 } }), journal(), rec(probe()), []).verdicts, /p95 latency/).ok, true);
 });
 
+test('expectSlowerByMs: a latency fault must be visible in the p95 while it acts, else it measured nothing', () => {
+  const slow = probe().map((x) => (x.t >= 1000 && x.t < 3000 ? { ...x, ms: 305 } : x));
+  const seen = byTol(evaluate(experiment({ tolerances: { expectSlowerByMs: 200 } }), journal(), rec(slow), []).verdicts, /latency rises by >= 200 ms/);
+  assert.equal(seen.ok, true);
+  assert.match(seen.actual, /p95 5 ms before, 305 ms in fault:kill \(\+300 ms\)/);
+  const unseen = byTol(evaluate(experiment({ tolerances: { expectSlowerByMs: 200 } }), journal(), rec(probe()), []).verdicts, /latency rises/);
+  assert.equal(unseen.ok, false);
+  assert.match(unseen.actual, /\(\+0 ms\)/);
+});
+
 test('writes count as user requests unless the experiment judges reads only; write outage is its own figure', () => {
   const writes: WriteRecord[] = [];
   for (let t = 0; t <= 5000; t += 200) writes.push({ t, token: `w${t}`, acknowledged: !(t >= 1200 && t < 2400), status: t >= 1200 && t < 2400 ? 503 : 201, ms: 10 });
