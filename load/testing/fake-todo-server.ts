@@ -4,15 +4,10 @@
 // lag is visible.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+// the item type is the real stack's; the checks below are deliberately looser than todoapi's
+import { STATUSES, type Status, type Todo } from '../../stack/shared/todo.ts';
 
-type Status = 'TODO' | 'PROGRESS' | 'DONE';
-interface Item {
-  id: number;
-  title: string;
-  content: string;
-  status: Status;
-  created: string;
-  updated: string;
+interface Item extends Todo {
   visibleAt: number; // when the "replica" shows it
 }
 
@@ -28,8 +23,6 @@ export interface FakeOptions {
   failWith?: number;
   port?: number;
 }
-
-const STATUSES: Status[] = ['TODO', 'PROGRESS', 'DONE'];
 
 export async function startFakeTodoServer(opts: FakeOptions = {}): Promise<FakeTodoServer> {
   const items = new Map<number, Item>();

@@ -1,16 +1,10 @@
 // The todo table: parameterized SQL only (values are always placeholders).
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Db } from './db.ts';
-import type { ListQuery, NewTodo, Status, TodoUpdate } from './validate.ts';
+import type { Status, Todo } from '../../shared/todo.ts';
+import type { ListQuery, NewTodo, TodoUpdate } from './validate.ts';
 
-export interface Todo {
-  id: number;
-  title: string;
-  content: string;
-  status: Status;
-  created: string;
-  updated: string;
-}
+export type { Todo };
 
 const COLUMNS = 'id, title, content, status, created, updated';
 

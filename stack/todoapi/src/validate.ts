@@ -1,12 +1,9 @@
 // Input validation for the TODO API: pure functions, every failure a 400 naming the field, what
 // was expected and what was got. Nothing here touches the database.
 import { HttpError } from '../../shared/http.ts';
+import { CONTENT_MAX, STATUSES, TITLE_MAX, type Status } from '../../shared/todo.ts';
 
-export const STATUSES = ['TODO', 'PROGRESS', 'DONE'] as const;
-export type Status = (typeof STATUSES)[number];
-
-export const TITLE_MAX = 200;
-export const CONTENT_MAX = 2000;
+export { CONTENT_MAX, STATUSES, TITLE_MAX, type Status };
 
 export interface NewTodo {
   title: string;

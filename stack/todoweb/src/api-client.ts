@@ -2,16 +2,9 @@
 // so a DNS change (dnsrr tasks coming and going) is followed at once. Only idempotent calls (GET)
 // are retried, and only on connection-level failures or 502/503/504.
 import http from 'node:http';
+import type { Status, Todo } from '../../shared/todo.ts';
 
-export type Status = 'TODO' | 'PROGRESS' | 'DONE';
-export interface Todo {
-  id: number;
-  title: string;
-  content: string;
-  status: Status;
-  created: string;
-  updated: string;
-}
+export type { Status, Todo };
 
 /** The API answered with an error status; message is the API's own (safe to show). */
 export class ApiError extends Error {

@@ -1,8 +1,9 @@
 // Server-side rendering of the dashboard: pure functions from data to HTML. Every value that
 // comes from the API or the request is escaped.
+import { CONTENT_MAX, STATUSES, TITLE_MAX } from '../../shared/todo.ts';
 import type { Status, Todo } from './api-client.ts';
 
-export const COLUMNS: readonly Status[] = ['TODO', 'PROGRESS', 'DONE'];
+export const COLUMNS: readonly Status[] = STATUSES;
 export const NEXT: Partial<Record<Status, Status>> = { TODO: 'PROGRESS', PROGRESS: 'DONE' };
 
 export function escapeHtml(v: unknown): string {
@@ -77,8 +78,8 @@ ${main}
 export function renderDashboard(m: DashboardModel): string {
   const banner = m.errors.length ? `<div class="banner" role="alert">${m.errors.map(escapeHtml).join('<br>')}</div>` : '';
   const form = `<form class="new" method="post" action="/items">
-<input name="title" placeholder="Title" required maxlength="200" aria-label="Title">
-<textarea name="content" placeholder="Details (optional)" maxlength="2000" aria-label="Details"></textarea>
+<input name="title" placeholder="Title" required maxlength="${TITLE_MAX}" aria-label="Title">
+<textarea name="content" placeholder="Details (optional)" maxlength="${CONTENT_MAX}" aria-label="Details"></textarea>
 <button type="submit">Add</button>
 </form>`;
   const board = `<div class="board">${COLUMNS.map((s) => column(s, m.columns[s], m.perColumn)).join('\n')}</div>`;
