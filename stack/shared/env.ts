@@ -62,3 +62,22 @@ export function secret(
   if (v !== undefined && v !== '') return v;
   throw new EnvError(`${name}: expected secret file /run/secrets/${secretName}, ${fileVar} or ${name}, got none`);
 }
+
+/** The knobs todoapi and todoweb read the same way (stack/README.md: "as todoapi"). */
+export interface ServerEnv {
+  bodyLimit: number;
+  drainMs: number;
+  closeTimeoutMs: number;
+  exitOnSigterm: 'graceful' | 'immediate';
+  logRequests: boolean;
+}
+
+export function serverEnv(env: Env): ServerEnv {
+  return {
+    bodyLimit: int(env, 'TODO_BODY_LIMIT', 16384, 256, 1048576),
+    drainMs: int(env, 'TODO_DRAIN_MS', 5000, 0, 600000),
+    closeTimeoutMs: int(env, 'TODO_CLOSE_TIMEOUT_MS', 5000, 0, 600000),
+    exitOnSigterm: oneOf(env, 'TODO_EXIT_ON_SIGTERM', ['graceful', 'immediate'] as const, 'graceful'),
+    logRequests: bool(env, 'TODO_LOG_REQUESTS', true),
+  };
+}

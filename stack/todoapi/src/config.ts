@@ -1,7 +1,7 @@
 // todoapi configuration from the environment (see stack/README.md for the table).
-import { bool, int, oneOf, secret, str } from '../../shared/env.ts';
+import { int, oneOf, secret, serverEnv, str, type ServerEnv } from '../../shared/env.ts';
 
-export interface ApiConfig {
+export interface ApiConfig extends ServerEnv {
   port: number;
   primary: { host: string; port: number };
   replica: { host: string; port: number };
@@ -18,11 +18,6 @@ export interface ApiConfig {
   /** where reads go when no replica answers: 'none' = fail (503), 'primary' = read the primary */
   readFallback: 'none' | 'primary';
   badHostMs: number;
-  bodyLimit: number;
-  drainMs: number;
-  closeTimeoutMs: number;
-  exitOnSigterm: 'graceful' | 'immediate';
-  logRequests: boolean;
   defaultLimit: number;
   maxLimit: number;
 }
@@ -43,11 +38,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connMaxAgeMs: int(env, 'TODO_DB_CONN_MAX_AGE_MS', 30000, 1000, 3600000),
     readFallback: oneOf(env, 'TODO_READ_FALLBACK', ['none', 'primary'] as const, 'none'),
     badHostMs: int(env, 'TODO_DB_BAD_HOST_MS', 5000, 0, 600000),
-    bodyLimit: int(env, 'TODO_BODY_LIMIT', 16384, 256, 1048576),
-    drainMs: int(env, 'TODO_DRAIN_MS', 5000, 0, 600000),
-    closeTimeoutMs: int(env, 'TODO_CLOSE_TIMEOUT_MS', 5000, 0, 600000),
-    exitOnSigterm: oneOf(env, 'TODO_EXIT_ON_SIGTERM', ['graceful', 'immediate'] as const, 'graceful'),
-    logRequests: bool(env, 'TODO_LOG_REQUESTS', true),
+    ...serverEnv(env),
     defaultLimit: int(env, 'TODO_LIST_DEFAULT_LIMIT', 100, 1, 10000),
     maxLimit: int(env, 'TODO_LIST_MAX_LIMIT', 1000, 1, 10000),
   };

@@ -1,7 +1,7 @@
 // todoweb configuration from the environment (see stack/README.md).
-import { bool, int, oneOf, str } from '../../shared/env.ts';
+import { EnvError, int, serverEnv, str, type ServerEnv } from '../../shared/env.ts';
 
-export interface WebConfig {
+export interface WebConfig extends ServerEnv {
   port: number;
   apiUrl: URL;
   apiTimeoutMs: number;
@@ -11,11 +11,6 @@ export interface WebConfig {
   assetsOut: string;
   /** user to switch to after publishing the assets (when started as root) */
   user: string;
-  bodyLimit: number;
-  drainMs: number;
-  closeTimeoutMs: number;
-  exitOnSigterm: 'graceful' | 'immediate';
-  logRequests: boolean;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WebConfig {
@@ -24,9 +19,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   try {
     apiUrl = new URL(raw);
   } catch {
-    throw new Error(`TODO_API_URL: expected an http:// URL, got '${raw}'`);
+    throw new EnvError(`TODO_API_URL: expected an http:// URL, got '${raw}'`);
   }
-  if (apiUrl.protocol !== 'http:') throw new Error(`TODO_API_URL: expected an http:// URL, got '${raw}'`);
+  if (apiUrl.protocol !== 'http:') throw new EnvError(`TODO_API_URL: expected an http:// URL, got '${raw}'`);
   return {
     port: int(env, 'TODOWEB_PORT', 3000, 1, 65535),
     apiUrl,
@@ -36,10 +31,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     assetsSrc: str(env, 'TODOWEB_ASSETS_SRC', '/app/public'),
     assetsOut: env.TODOWEB_ASSETS_OUT ?? '/assets-out',
     user: env.TODOWEB_USER ?? 'nobody',
-    bodyLimit: int(env, 'TODO_BODY_LIMIT', 16384, 256, 1048576),
-    drainMs: int(env, 'TODO_DRAIN_MS', 5000, 0, 600000),
-    closeTimeoutMs: int(env, 'TODO_CLOSE_TIMEOUT_MS', 5000, 0, 600000),
-    exitOnSigterm: oneOf(env, 'TODO_EXIT_ON_SIGTERM', ['graceful', 'immediate'] as const, 'graceful'),
-    logRequests: bool(env, 'TODO_LOG_REQUESTS', true),
+    ...serverEnv(env),
   };
 }
