@@ -7,40 +7,22 @@
 //   GET  /livez   -> 200 unless draining (the Docker HEALTHCHECK: see README)
 // Errors: {status, message}; bad input is always 4xx, a database outage 503, never a 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, mediaType, parseTarget, readBody, requestId, sendJson } from '../../shared/http.ts';
-import { errFields, type Logger } from '../../shared/log.ts';
-import type { ShutdownState } from '../../shared/lifecycle.ts';
+import { HttpError, mediaType, readBody, sendJson } from '../../shared/http.ts';
+import { errFields } from '../../shared/log.ts';
+import { createRequestHandler, livez, methods, sendDraining, type BaseDeps, type Handler as BaseHandler } from '../../shared/router.ts';
 import { DbUnavailableError, type Db } from './db.ts';
 import type { Todos } from './todos.ts';
 import * as v from './validate.ts';
 
-export interface AppDeps {
+export interface AppDeps extends BaseDeps {
   db: Pick<Db, 'ping'>;
   todos: Pick<Todos, 'list' | 'get' | 'create' | 'update'>;
-  log: Logger;
-  state: ShutdownState;
   bodyLimit: number;
   defaultLimit: number;
   maxLimit: number;
-  logRequests: boolean;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: Ctx) => Promise<void>;
-interface Ctx {
-  deps: AppDeps;
-  reqId: string;
-  notes: Record<string, unknown>;
-}
-
-function methods(table: Record<string, Handler>): Handler {
-  const allowed = Object.keys(table).join(', ');
-  return async (req, res, url, ctx) => {
-    const m = req.method === 'HEAD' && table.GET ? 'GET' : (req.method ?? '');
-    const h = table[m];
-    if (!h) throw new HttpError(405, `method: expected one of ${allowed}, got ${req.method}`, { Allow: allowed });
-    await h(req, res, url, ctx);
-  };
-}
+type Handler = BaseHandler<AppDeps>;
 
 async function jsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const type = mediaType(req);
@@ -51,18 +33,18 @@ async function jsonBody(req: IncomingMessage, limit: number): Promise<Record<str
   return v.parseJsonObject(await readBody(req, limit));
 }
 
-const todoCollection = methods({
-  GET: async (_req, res, url, { deps }) => {
+const todoCollection = methods<AppDeps>({
+  GET: async (_req, res, { deps, url }) => {
     const q = v.listQuery(url.searchParams, deps.defaultLimit, deps.maxLimit);
     sendJson(res, 200, await deps.todos.list(q));
   },
-  POST: async (req, res, _url, { deps, notes }) => {
+  POST: async (req, res, { deps, notes }) => {
     const t = v.newTodo(await jsonBody(req, deps.bodyLimit));
     const item = await deps.todos.create(t);
     notes.id = item.id;
     sendJson(res, 201, item, { Location: `/todo/${item.id}` });
   },
-  PUT: async (req, res, _url, { deps, notes }) => {
+  PUT: async (req, res, { deps, notes }) => {
     const u = v.todoUpdate(await jsonBody(req, deps.bodyLimit));
     notes.id = u.id;
     const item = await deps.todos.update(u);
@@ -72,8 +54,8 @@ const todoCollection = methods({
 });
 
 const todoItem = (idText: string): Handler =>
-  methods({
-    GET: async (_req, res, _url, { deps }) => {
+  methods<AppDeps>({
+    GET: async (_req, res, { deps }) => {
       const id = v.idParam(idText);
       const item = await deps.todos.get(id);
       if (!item) throw new HttpError(404, `id: no item with id ${id}`);
@@ -81,22 +63,12 @@ const todoItem = (idText: string): Handler =>
     },
   });
 
-const healthz = methods({
-  GET: async (_req, res, _url, { deps }) => {
-    if (deps.state.draining) {
-      sendJson(res, 503, { status: 503, message: 'draining', draining: true });
-      return;
-    }
+const healthz = methods<AppDeps>({
+  GET: async (_req, res, { deps }) => {
+    if (deps.state.draining) return sendDraining(res);
     const [primary, replica] = await Promise.all([deps.db.ping('primary'), deps.db.ping('replica')]);
     const ok = primary || replica;
     sendJson(res, ok ? 200 : 503, { status: ok ? 200 : 503, message: ok ? 'ok' : 'no database answers', draining: false, primary, replica });
-  },
-});
-
-const livez = methods({
-  GET: async (_req, res, _url, { deps }) => {
-    if (deps.state.draining) sendJson(res, 503, { status: 503, message: 'draining' });
-    else sendJson(res, 200, { status: 200, message: 'ok' });
   },
 });
 
@@ -111,55 +83,14 @@ function route(path: string): Handler | undefined {
 }
 
 export function createHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    const ctx: Ctx = { deps, reqId: requestId(req), notes: {} };
-    res.setHeader('X-Request-Id', ctx.reqId);
-    // while draining, make keep-alive clients reconnect (to another task) after this answer
-    if (deps.state.draining) res.setHeader('Connection', 'close');
-    let path = req.url ?? '';
-
-    res.on('finish', () => {
-      if (!deps.logRequests) return;
-      deps.log.info('request', {
-        req_id: ctx.reqId,
-        method: req.method,
-        path: path.slice(0, 200),
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        draining: deps.state.draining || undefined,
-        ...ctx.notes,
-      });
-    });
-
-    const run = async (): Promise<void> => {
-      const url = parseTarget(req);
-      path = url.pathname;
-      const h = route(url.pathname);
-      if (!h) throw new HttpError(404, `path: no route for ${url.pathname.slice(0, 100)}`);
-      await h(req, res, url, ctx);
-    };
-
-    run().catch((err: unknown) => {
-      let status = 500;
-      let message = 'internal error';
-      let headers: Record<string, string> = {};
-      if (err instanceof HttpError) {
-        ({ status, message, headers } = err);
-      } else if (err instanceof DbUnavailableError) {
-        status = 503;
-        message = `database unavailable (${err.target})`;
-        headers = { 'Retry-After': '1' };
-        ctx.notes.db_error = errFields(err.cause).err;
-        ctx.notes.db_code = errFields(err.cause).code;
-      } else {
-        deps.log.error('unhandled error', { req_id: ctx.reqId, ...errFields(err), stack: (err as Error)?.stack });
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendJson(res, status, { status, message }, headers);
-    });
-  };
+  return createRequestHandler(deps, {
+    route,
+    mapError: (err, notes) => {
+      if (!(err instanceof DbUnavailableError)) return undefined;
+      notes.db_error = errFields(err.cause).err;
+      notes.db_code = errFields(err.cause).code;
+      return { status: 503, message: `database unavailable (${err.target})`, headers: { 'Retry-After': '1' } };
+    },
+    sendError: (res, { status, message, headers }) => sendJson(res, status, { status, message }, headers),
+  });
 }

@@ -5,40 +5,21 @@
 //   GET  /assets/<hashed>   the static files (also published to the shared volume at start)
 //   GET  /healthz           200 when not draining and the API answers; /livez: not draining
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, mediaType, parseTarget, readBody, requestId, sendJson, sendText } from '../../shared/http.ts';
-import { errFields, type Logger } from '../../shared/log.ts';
-import type { ShutdownState } from '../../shared/lifecycle.ts';
+import { HttpError, mediaType, readBody, sendJson, sendText } from '../../shared/http.ts';
+import { createRequestHandler, livez, methods, sendDraining, type BaseDeps, type ErrorAnswer, type Handler as BaseHandler } from '../../shared/router.ts';
 import { ApiError, ApiUnavailableError, type ApiClient, type Status, type Todo } from './api-client.ts';
 import { COLUMNS, NEXT, renderDashboard, renderError, type AssetUrls } from './render.ts';
 import type { Asset } from './assets.ts';
 
-export interface WebDeps {
+export interface WebDeps extends BaseDeps {
   api: Pick<ApiClient, 'list' | 'create' | 'setStatus' | 'health'>;
   assets: Map<string, Asset>;
   assetUrls: AssetUrls;
-  log: Logger;
-  state: ShutdownState;
   perColumn: number;
   bodyLimit: number;
-  logRequests: boolean;
 }
 
-interface Ctx {
-  deps: WebDeps;
-  reqId: string;
-  notes: Record<string, unknown>;
-}
-type Handler = (req: IncomingMessage, res: ServerResponse, ctx: Ctx) => Promise<void>;
-
-function methods(table: Record<string, Handler>): Handler {
-  const allowed = Object.keys(table).join(', ');
-  return async (req, res, ctx) => {
-    const m = req.method === 'HEAD' && table.GET ? 'GET' : (req.method ?? '');
-    const h = table[m];
-    if (!h) throw new HttpError(405, `method: expected one of ${allowed}, got ${req.method}`, { Allow: allowed });
-    await h(req, res, ctx);
-  };
-}
+type Handler = BaseHandler<WebDeps>;
 
 function html(res: ServerResponse, status: number, body: string): void {
   sendText(res, status, body, 'text/html; charset=utf-8', { 'Cache-Control': 'no-store' });
@@ -57,7 +38,7 @@ async function form(req: IncomingMessage, limit: number): Promise<URLSearchParam
   return new URLSearchParams((await readBody(req, limit)).toString('utf8'));
 }
 
-const dashboard = methods({
+const dashboard = methods<WebDeps>({
   GET: async (_req, res, { deps, reqId, notes }) => {
     const results = await Promise.allSettled(COLUMNS.map((s) => deps.api.list(s, deps.perColumn, reqId)));
     const columns = {} as Record<Status, Todo[]>;
@@ -76,7 +57,7 @@ const dashboard = methods({
   },
 });
 
-const createItem = methods({
+const createItem = methods<WebDeps>({
   POST: async (req, res, { deps, reqId, notes }) => {
     const f = await form(req, deps.bodyLimit);
     const title = f.get('title');
@@ -88,7 +69,7 @@ const createItem = methods({
 });
 
 const moveItem = (idText: string): Handler =>
-  methods({
+  methods<WebDeps>({
     POST: async (req, res, { deps, reqId, notes }) => {
       if (!/^[1-9][0-9]{0,15}$/.test(idText) || !Number.isSafeInteger(Number(idText))) {
         throw new HttpError(400, `id: expected a positive integer, got '${idText.slice(0, 40)}'`);
@@ -104,7 +85,7 @@ const moveItem = (idText: string): Handler =>
   });
 
 const asset = (name: string): Handler =>
-  methods({
+  methods<WebDeps>({
     GET: async (_req, res, { deps }) => {
       const a = deps.assets.get(name);
       if (!a) throw new HttpError(404, `asset: no file ${name.slice(0, 100)}`);
@@ -112,22 +93,15 @@ const asset = (name: string): Handler =>
     },
   });
 
-const healthz = methods({
+const healthz = methods<WebDeps>({
   GET: async (_req, res, { deps, reqId }) => {
-    if (deps.state.draining) return sendJson(res, 503, { status: 503, message: 'draining', draining: true });
+    if (deps.state.draining) return sendDraining(res);
     try {
       await deps.api.health(reqId);
       sendJson(res, 200, { status: 200, message: 'ok', api: true });
     } catch (err) {
       sendJson(res, 503, { status: 503, message: `API: ${(err as Error).message}`, api: false });
     }
-  },
-});
-
-const livez = methods({
-  GET: async (_req, res, { deps }) => {
-    if (deps.state.draining) sendJson(res, 503, { status: 503, message: 'draining' });
-    else sendJson(res, 200, { status: 200, message: 'ok' });
   },
 });
 
@@ -144,55 +118,17 @@ function route(path: string): Handler | undefined {
 }
 
 export function createHandler(deps: WebDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    const ctx: Ctx = { deps, reqId: requestId(req), notes: {} };
-    res.setHeader('X-Request-Id', ctx.reqId);
-    if (deps.state.draining) res.setHeader('Connection', 'close');
-    let path = req.url ?? '';
-    res.on('finish', () => {
-      if (!deps.logRequests) return;
-      deps.log.info('request', {
-        req_id: ctx.reqId,
-        method: req.method,
-        path: path.slice(0, 200),
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        draining: deps.state.draining || undefined,
-        ...ctx.notes,
-      });
-    });
-
-    const run = async (): Promise<void> => {
-      const url = parseTarget(req);
-      path = url.pathname;
-      const h = route(url.pathname);
-      if (!h) throw new HttpError(404, `path: no route for ${url.pathname.slice(0, 100)}`);
-      await h(req, res, ctx);
-    };
-
-    run().catch((err: unknown) => {
-      let status = 500;
-      let message = 'internal error';
-      let headers: Record<string, string> = {};
-      if (err instanceof HttpError) ({ status, message, headers } = err);
-      else if (err instanceof ApiError) {
-        // the API's verdict on the input (400/404/413...) is passed on; its 5xx become 502
-        status = err.status >= 400 && err.status < 500 ? err.status : 502;
-        message = err.message;
-      } else if (err instanceof ApiUnavailableError) {
-        status = 503;
-        message = err.message;
-        headers = { 'Retry-After': '1' };
-      } else {
-        deps.log.error('unhandled error', { req_id: ctx.reqId, ...errFields(err), stack: (err as Error)?.stack });
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
+  return createRequestHandler(deps, {
+    route,
+    mapError: (err): ErrorAnswer | undefined => {
+      // the API's verdict on the input (400/404/413...) is passed on; its 5xx become 502
+      if (err instanceof ApiError) return { status: err.status >= 400 && err.status < 500 ? err.status : 502, message: err.message, headers: {} };
+      if (err instanceof ApiUnavailableError) return { status: 503, message: err.message, headers: { 'Retry-After': '1' } };
+      return undefined;
+    },
+    sendError: (res, { status, message, headers }, d) => {
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      html(res, status, renderError(status, message, deps.assetUrls));
-    });
-  };
+      html(res, status, renderError(status, message, d.assetUrls));
+    },
+  });
 }

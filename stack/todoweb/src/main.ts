@@ -1,11 +1,10 @@
 // todoweb entry point.
-import http from 'node:http';
 import { createLogger, errFields } from '../../shared/log.ts';
-import { installShutdown } from '../../shared/lifecycle.ts';
+import { configOrExit, serve } from '../../shared/server.ts';
 import { loadConfig } from './config.ts';
 import { ApiClient } from './api-client.ts';
 import { assetUrl, loadAssets, publishAssets } from './assets.ts';
-import { createHandler, type WebDeps } from './app.ts';
+import { createHandler } from './app.ts';
 
 const log = createLogger('todoweb');
 
@@ -18,13 +17,7 @@ function dropPrivileges(user: string): void {
 }
 
 function main(): void {
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (err) {
-    log.error('bad configuration', errFields(err));
-    process.exit(2);
-  }
+  const cfg = configOrExit(log, () => loadConfig());
   const assets = loadAssets(cfg.assetsSrc);
   if (cfg.assetsOut !== '') {
     try {
@@ -36,26 +29,14 @@ function main(): void {
     }
   }
   dropPrivileges(cfg.user);
-  const deps: WebDeps = {
-    api: new ApiClient({ baseUrl: cfg.apiUrl, timeoutMs: cfg.apiTimeoutMs, retries: cfg.apiRetries }),
-    assets,
-    assetUrls: { css: assetUrl(assets, 'app.css'), js: assetUrl(assets, 'app.js') },
+  const api = new ApiClient({ baseUrl: cfg.apiUrl, timeoutMs: cfg.apiTimeoutMs, retries: cfg.apiRetries });
+  const assetUrls = { css: assetUrl(assets, 'app.css'), js: assetUrl(assets, 'app.js') };
+  serve({
     log,
-    state: { draining: false, since: 0 },
-    perColumn: cfg.perColumn,
-    bodyLimit: cfg.bodyLimit,
-    logRequests: cfg.logRequests,
-  };
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000 }, createHandler(deps));
-  server.keepAliveTimeout = 65_000;
-  const { state } = installShutdown({ server, log, drainMs: cfg.drainMs, closeTimeoutMs: cfg.closeTimeoutMs, mode: cfg.exitOnSigterm });
-  deps.state = state;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
-  server.listen(cfg.port, () => {
-    log.info('listening', { port: cfg.port, api: cfg.apiUrl.href, drain_ms: cfg.drainMs, exit_on_sigterm: cfg.exitOnSigterm, node: process.version });
+    cfg,
+    handler: (state) =>
+      createHandler({ api, assets, assetUrls, log, state, perColumn: cfg.perColumn, bodyLimit: cfg.bodyLimit, logRequests: cfg.logRequests }),
+    describe: { api: cfg.apiUrl.href },
   });
 }
 
