@@ -4,12 +4,14 @@ import { LOCAL_MANAGER_DOCKER_HOST } from './local-swarm-names.ts';
 
 /** The engine on this machine (local socket): runs the docker-in-docker nodes of the local swarm. */
 export function hostDocker(): Docker {
-  return new Docker({ socketPath: '/var/run/docker.sock' });
+  return new Docker(dockerOptions('unix:///var/run/docker.sock'));
 }
 
 /** Parses a DOCKER_HOST value (unix:// or tcp://) into dockerode options. */
 export function dockerOptions(dockerHost: string): Docker.DockerOptions {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
+  // host: undefined on purpose: docker-modem fills unset options from DOCKER_HOST, and a host from
+  // there beats socketPath (a user's DOCKER_HOST=tcp://manager sent host-engine calls to the swarm)
+  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), host: undefined };
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
   return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
