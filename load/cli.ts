@@ -5,6 +5,7 @@ import { PROFILES, SCENARIOS } from './lib/catalog.ts';
 import { PROFILE_DEFS } from './lib/profiles.ts';
 import { ConfigError, runMain } from '../scripts/lib/errors.ts';
 import { ok, warn } from '../scripts/lib/log.ts';
+import { locateConfigFile } from '../scripts/lib/config-file.ts';
 import { CONFIG_FILE, LOAD_DEFAULTS, readConfigFile, readEnv, resolveConfig, type RawValues } from './run/config.ts';
 import { renderIfAvailable, runLoad } from './run/index.ts';
 import { renderSummary } from './run/render.ts';
@@ -65,7 +66,8 @@ async function main(): Promise<number> {
     k6Flags: (o.k6Flag as string[]).length ? o.k6Flag : undefined,
     dashboard: fromCli('dashboard') ? o.dashboard : undefined,
   };
-  const file = readConfigFile(path.resolve((o.config as string | undefined) ?? process.env.GAMEDAY_CONFIG ?? CONFIG_FILE));
+  const where = locateConfigFile(o.config as string | undefined);
+  const file = readConfigFile(where.file, where);
   const config = resolveConfig({ flags, env: readEnv(process.env), file: file.values, fileLabel: file.label });
 
   const result = await runLoad({ config });

@@ -1,12 +1,11 @@
 // Configuration of a load run, resolved once at the edge: flags > environment > gameday.config.json
 // ("load" section, plus the shared top-level "target") > defaults. Every value is validated where it
 // came from, so an error names the flag, variable or file key, what was expected and what was got.
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { PROFILES, SCENARIOS, type ProfileName, type ScenarioName } from '../lib/catalog.ts';
 import { defaults } from '../../scripts/lib/defaults.ts';
 import { ConfigError } from '../../scripts/lib/errors.ts';
+import { CONFIG_FILE, configSection, readConfigFile as readGamedayConfig } from '../../scripts/lib/config-file.ts';
 
 export interface LoadConfig {
   /** ingress URL; undefined = the embedded local swarm (started if needed) */
@@ -45,7 +44,7 @@ export const LOAD_DEFAULTS: LoadConfig = {
   rywPollMs: 100,
 };
 
-export const CONFIG_FILE = 'gameday.config.json';
+export { CONFIG_FILE };
 
 /** "90", "90s", "2m", "1m30s", "1h" -> seconds; null when malformed. */
 export function parseDuration(v: string): number | null {
@@ -121,32 +120,22 @@ function mul(v: number | undefined, k: number) {
 
 export type RawValues = Partial<Record<Field, unknown>>;
 
-/** Reads gameday.config.json: its "load" section and the shared top-level "target". */
-export function readConfigFile(file: string): { values: RawValues; label: string } {
-  const label = path.basename(file);
-  if (!fs.existsSync(file)) return { values: {}, label };
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: expected valid JSON, got a parse error`, { cause: err });
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${file}: expected a JSON object, got ${JSON.stringify(json)}`);
-  const root = json as Record<string, unknown>;
-  const load = root.load ?? {};
-  if (!load || typeof load !== 'object' || Array.isArray(load)) throw new ConfigError(`${label}: load: expected an object, got ${JSON.stringify(load)}`);
+/** Reads gameday.config.json (scripts/lib/config-file.ts): its "load" section and the shared top-level "target". */
+export function readConfigFile(file: string, o: { required?: boolean; source?: string } = {}): { values: RawValues; label: string } {
+  const cfg = readGamedayConfig(file, o);
+  const load = configSection(cfg, 'load');
   const values: RawValues = {};
-  if (root.target !== undefined) values.target = root.target;
+  if (cfg.root.target !== undefined) values.target = cfg.root.target;
   const byKey = new Map(Object.entries(FIELDS).map(([f, s]) => [s.fileKey.replace(/^load\./, ''), f as Field]));
-  for (const [k, v] of Object.entries(load as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(load)) {
     const field = byKey.get(k);
     if (!field || field === 'target') {
       const known = [...byKey.keys()].filter((x) => x !== 'target').join(', ');
-      throw new ConfigError(`${label}: load.${k}: unknown key; expected one of ${known}`);
+      throw new ConfigError(`${cfg.label}: load.${k}: unknown key; expected one of ${known}`);
     }
     values[field] = v;
   }
-  return { values, label };
+  return { values, label: cfg.label };
 }
 
 /** Raw values from GAMEDAY_* variables. */
