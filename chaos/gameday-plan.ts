@@ -40,12 +40,13 @@ function fail(file: string, where: string, message: string, cause?: unknown): ne
   throw new ConfigError(`plan ${file}: ${where}: ${message}`, { cause });
 }
 
-export function loadPlan(file: string): GamedayPlan {
+/** `source` names where the path came from (flag, variable or config-file key) in the error. */
+export function loadPlan(file: string, source = '--plan'): GamedayPlan {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`--plan: expected a readable YAML file, got ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new ConfigError(`${source}: expected a readable YAML file, got ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
   let raw: unknown;
   try {

@@ -1,17 +1,12 @@
 // Flags shared by `npm run chaos` and `npm run gameday`, validated once at the edge. Precedence:
-// flags > environment (GAMEDAY_*, DOCKER_HOST) > defaults. Errors name the flag, expected and got.
+// flags > environment (GAMEDAY_*, DOCKER_HOST) > gameday.config.json ("chaos" section) > defaults
+// (chaos/config.ts). Errors name the flag, variable or file key, expected and got.
 import { Command, CommanderError } from 'commander';
-import { defaults } from '../scripts/lib/defaults.ts';
+import { CONFIG_ENV, CONFIG_FILE } from '../scripts/lib/config-file.ts';
 import { ConfigError } from '../scripts/lib/errors.ts';
+import { CHAOS_DEFAULTS, CHAOS_FIELDS, readChaosFile, resolveField, type ChaosField, type ChaosFile, type ChaosRaw, type ChaosSources } from './config.ts';
 import { resolveTargetOptions, type ResolvedTarget } from './target.ts';
 import type { LoadOptions } from './session.ts';
-
-export const CHAOS_DEFAULTS = {
-  probeRate: 10,
-  writeRate: 5,
-  loadRate: 2,
-  maxShare: undefined as number | undefined,
-};
 
 /** Parses argv; commander's own usage errors (unknown option, missing value) are ConfigErrors (exit 2). */
 export function parseArgs(program: Command): 'help' | 'ok' {
@@ -33,36 +28,15 @@ export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('-t, --target <url>', 'ingress URL of the app under test (env GAMEDAY_TARGET; default: the embedded local swarm)')
     .option('--stats-url <url>', 'HAProxy stats URL (env GAMEDAY_STATS_URL; default with the embedded swarm)')
-    .option('--docker-host <host>', 'swarm manager API, e.g. tcp://127.0.0.1:12375 (env DOCKER_HOST)')
+    .option('--docker-host <host>', 'swarm manager API, e.g. tcp://127.0.0.1:12375 (env DOCKER_HOST; file chaos.dockerHost)')
     .option('-r, --rate <n>', `probe requests/s per endpoint and connection mode (env GAMEDAY_CHAOS_RATE; default ${CHAOS_DEFAULTS.probeRate})`)
     .option('--write-rate <n>', `write-ledger creates/s (env GAMEDAY_CHAOS_WRITE_RATE; default ${CHAOS_DEFAULTS.writeRate})`)
     .option('--load-rate <n>', `k6 load in the background, iterations/s (env GAMEDAY_CHAOS_LOAD_RATE; default ${CHAOS_DEFAULTS.loadRate})`)
-    .option('--no-load', 'no k6 load in the background (the probe and the write ledger still run)')
-    .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (default: per experiment, 0.5)')
-    .option('--allow-manager', 'allow node faults on a manager (never the last one)')
-    .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${defaults.reportsDir})`);
-}
-
-function num(flag: string, raw: unknown, envName: string, def: number | undefined, min: number, max: number): number | undefined {
-  const fromEnv = process.env[envName];
-  const v = raw ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(`${raw !== undefined ? flag : envName}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-function url(flag: string, v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  try {
-    const u = new URL(v);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-    return v;
-  } catch {
-    throw new ConfigError(`${flag}: expected an http(s) URL, got ${JSON.stringify(v)}`);
-  }
+    .option('--no-load', 'no k6 load in the background; the probe and the write ledger still run (env GAMEDAY_CHAOS_LOAD=0)')
+    .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (env GAMEDAY_CHAOS_MAX_SHARE; default: per experiment, 0.5)')
+    .option('--allow-manager', 'allow node faults on a manager, never the last one (env GAMEDAY_CHAOS_ALLOW_MANAGER)')
+    .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${CHAOS_DEFAULTS.outDir})`)
+    .option('--config <file>', `config file, "chaos" section and top-level "target" (env ${CONFIG_ENV}; default ./${CONFIG_FILE})`);
 }
 
 export interface CommonOptions {
@@ -73,30 +47,59 @@ export interface CommonOptions {
   maxShare?: number;
   allowManager: boolean;
   outDir: string;
+  /** the config file that was read, if any (recorded in run.json) */
+  configFile?: string;
 }
 
-export function resolveCommon(o: Record<string, unknown>): CommonOptions {
-  const dockerHost = (o.dockerHost as string | undefined) ?? undefined;
-  if (dockerHost !== undefined && !/^(tcp|unix):\/\//.test(dockerHost)) {
-    throw new ConfigError(`--docker-host: expected tcp://HOST:PORT or unix:///path, got ${JSON.stringify(dockerHost)}`);
+/** What the user typed: commander's defaults (e.g. load=true behind --no-load) are not flags. */
+export function flagsOf(program: Command): ChaosRaw {
+  const o = program.opts<Record<string, unknown>>();
+  const flags: ChaosRaw = {};
+  for (const field of Object.keys(CHAOS_FIELDS) as ChaosField[]) {
+    if (program.getOptionValueSource(field) === 'cli') flags[field] = o[field];
   }
+  return flags;
+}
+
+/** flags > environment > config file > CHAOS_DEFAULTS, for the options both commands share. */
+export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; file?: ChaosFile } = {}): CommonOptions {
+  const sources: ChaosSources = { flags, env: src.env ?? process.env, file: src.file ?? { values: {}, label: '' } };
+  const get = <T>(field: ChaosField, def: T): T => (resolveField(field, sources)?.value as T | undefined) ?? def;
+  const dockerHost = resolveField('dockerHost', sources);
   const target = resolveTargetOptions({
-    target: url('--target', (o.target as string | undefined) ?? process.env.GAMEDAY_TARGET),
-    statsUrl: url('--stats-url', (o.statsUrl as string | undefined) ?? process.env.GAMEDAY_STATS_URL),
-    dockerHost,
+    target: get<string | undefined>('target', undefined),
+    statsUrl: get<string | undefined>('statsUrl', undefined),
+    // DOCKER_HOST from the environment is used, but is not an explicit choice of target
+    dockerHost: dockerHost && dockerHost.from !== 'env' ? (dockerHost.value as string) : undefined,
+    envDockerHost: dockerHost?.from === 'env' ? (dockerHost.value as string) : undefined,
   });
   return {
     target,
-    probeRate: num('--rate', o.rate, 'GAMEDAY_CHAOS_RATE', CHAOS_DEFAULTS.probeRate, 1, 200)!,
-    writeRate: num('--write-rate', o.writeRate, 'GAMEDAY_CHAOS_WRITE_RATE', CHAOS_DEFAULTS.writeRate, 0, 100)!,
-    load: {
-      enabled: o.load !== false && process.env.GAMEDAY_CHAOS_LOAD !== '0',
-      rate: num('--load-rate', o.loadRate, 'GAMEDAY_CHAOS_LOAD_RATE', CHAOS_DEFAULTS.loadRate, 0.1, 500)!,
-    },
-    maxShare: num('--max-share', o.maxShare, 'GAMEDAY_CHAOS_MAX_SHARE', CHAOS_DEFAULTS.maxShare, 0.01, 1),
-    allowManager: Boolean(o.allowManager),
-    outDir: (o.outDir as string | undefined) ?? process.env.GAMEDAY_OUT_DIR ?? defaults.reportsDir,
+    probeRate: get('rate', CHAOS_DEFAULTS.probeRate),
+    writeRate: get('writeRate', CHAOS_DEFAULTS.writeRate),
+    load: { enabled: get('load', CHAOS_DEFAULTS.load), rate: get('loadRate', CHAOS_DEFAULTS.loadRate) },
+    maxShare: get('maxShare', CHAOS_DEFAULTS.maxShare),
+    allowManager: get('allowManager', CHAOS_DEFAULTS.allowManager),
+    outDir: get('outDir', CHAOS_DEFAULTS.outDir),
+    configFile: src.file?.file,
   };
+}
+
+/** The whole edge of a chaos command: config file, environment and flags into CommonOptions. */
+export function resolveCommand(program: Command): { common: CommonOptions; sources: ChaosSources } {
+  const flags = flagsOf(program);
+  const file = readChaosFile(program.opts<{ config?: string }>().config);
+  return { common: resolveCommon(flags, { env: process.env, file }), sources: { flags, env: process.env, file } };
+}
+
+/** Ctrl-C/SIGTERM where there is nothing to roll back: say so and leave (exit listeners release the lock). */
+export function leaveOnSignal(message: (sig: NodeJS.Signals) => string): void {
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`${message(sig)}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 }
 
 /** First Ctrl-C/SIGTERM: stop the method, roll back, write the journal. Second: leave now (the ledger remembers). */

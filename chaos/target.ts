@@ -13,7 +13,10 @@ import type { SteadyEnv } from './steady-state.ts';
 export interface TargetOptions {
   target?: string;
   statsUrl?: string;
+  /** named by the user (flag or config file): an explicit choice of swarm */
   dockerHost?: string;
+  /** DOCKER_HOST from the environment: used, but not an explicit choice */
+  envDockerHost?: string;
 }
 
 export interface ResolvedTarget {
@@ -27,7 +30,7 @@ export interface ResolvedTarget {
 }
 
 export function resolveTargetOptions(o: TargetOptions): ResolvedTarget {
-  const dockerHost = o.dockerHost ?? process.env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
+  const dockerHost = o.dockerHost ?? o.envDockerHost ?? LOCAL_MANAGER_DOCKER_HOST;
   const local = dockerHost === LOCAL_MANAGER_DOCKER_HOST;
   const ingressUrl = (o.target ?? defaults.target.ingressUrl).replace(/\/+$/, '');
   const statsUrl = o.statsUrl ?? (o.target ? undefined : defaults.target.statsUrl);
