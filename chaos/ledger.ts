@@ -28,7 +28,7 @@ interface LedgerFile {
   records: LedgerRecord[];
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -36,6 +36,14 @@ function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The ledger's folder (also the chaos lock's): created on first use, never committed. */
+export function ensureStateDir(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  // run-time state, never committed
+  fs.writeFileSync(path.join(dir, '.gitignore'), '*\n');
 }
 
 export class Ledger {
@@ -54,11 +62,7 @@ export class Ledger {
 
   private write(records: LedgerRecord[]): void {
     const dir = path.dirname(this.file);
-    if (!fs.existsSync(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      // run-time state, never committed
-      fs.writeFileSync(path.join(dir, '.gitignore'), '*\n');
-    }
+    ensureStateDir(dir);
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {

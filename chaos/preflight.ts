@@ -8,8 +8,17 @@ import type { CommonOptions } from './options.ts';
 import { experimentServices, type PlannedStep } from './plan.ts';
 import { checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
 import { chaosContext } from './target.ts';
+import { defaultLockPath, describeLock, isStale, readLock } from './lock.ts';
+
+/** A dry run takes no lock, but says when a real run would be refused for one. */
+function lockNote(): void {
+  const file = defaultLockPath();
+  const held = readLock(file);
+  if (held && !isStale(held)) warn(`dry run: another chaos run holds the lock ${file} (${describeLock(held)}): a real run would be refused now`);
+}
 
 export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][], common: CommonOptions): Promise<void> {
+  lockNote();
   exps.forEach((e, i) => checkStaticBlastRadius(plans[i]!, common.maxShare ?? e.maxShare));
   const ctx = chaosContext(common.target, { maxShare: common.maxShare ?? 0.5, allowManager: common.allowManager, log: () => undefined });
   try {
