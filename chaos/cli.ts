@@ -6,17 +6,19 @@ import { info, ok, step, warn } from '../scripts/lib/log.ts';
 import { experiments, getExperiment } from './experiments/index.ts';
 import { faults } from './faults/index.ts';
 import { Ledger } from './ledger.ts';
-import { addCommonOptions, interruptController, parseArgs, resolveCommon } from './options.ts';
+import { runLockedSession, withRunLock } from './command.ts';
+import { addCommonOptions, leaveOnSignal, parseArgs, resolveCommand } from './options.ts';
 import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
-import { recoverWith, runSession } from './session.ts';
+import { recoverWith } from './session.ts';
 import { chaosContext } from './target.ts';
 
 const program = addCommonOptions(
   new Command('npm run chaos --')
     .description(
       'Run one chaos experiment against the swarm while probing the app, and give a verdict.\n' +
-        'Exit codes: 0 pass, 1 a tolerance failed, 2 bad input, 3 unreachable, 4 refused for safety, 130 interrupted.',
+        'Precedence: flags > environment > gameday.config.json ("chaos" section) > defaults.\n' +
+        'Exit codes: 0 pass, 1 a tolerance failed, 2 bad input, 3 unreachable, 4 refused for safety (also: another chaos run holds the lock), 130 interrupted.',
     )
     .argument('[experiment]', 'experiment id (see --list)')
     .option('--list', 'list the experiments and the fault kinds')
@@ -35,15 +37,18 @@ async function main(): Promise<number> {
     return ExitCode.ok;
   }
 
-  const common = resolveCommon(o);
+  const { common } = resolveCommand(program);
   if (o.recover) {
-    const ctx = chaosContext(common.target, { maxShare: 1, allowManager: true, log: info });
-    const ledger = new Ledger();
-    step(`recovering from the ledger ${ledger.file}`);
-    const results = await recoverWith(ctx, ledger, faults);
-    if (!results.length) ok('nothing to recover');
-    for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error}`}`);
-    return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
+    return withRunLock('chaos', async () => {
+      leaveOnSignal((sig) => `${sig}: recovery stopped; what is not undone stays in the ledger (run --recover again)`);
+      const ctx = chaosContext(common.target, { maxShare: 1, allowManager: true, log: info });
+      const ledger = new Ledger();
+      step(`recovering from the ledger ${ledger.file}`);
+      const results = await recoverWith(ctx, ledger, faults);
+      if (!results.length) ok('nothing to recover');
+      for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error}`}`);
+      return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
+    });
   }
 
   if (!id) throw new ConfigError('experiment: expected an experiment id (see --list), got none');
@@ -56,22 +61,7 @@ async function main(): Promise<number> {
     return ExitCode.ok;
   }
 
-  const ac = interruptController((l) => warn(l));
-  const result = await runSession({
-    kind: 'chaos',
-    label: exp.id,
-    experiments: [exp],
-    target: common.target,
-    outDir: common.outDir,
-    probeRate: common.probeRate,
-    writeRate: common.writeRate,
-    load: common.load,
-    maxShare: common.maxShare,
-    allowManager: common.allowManager,
-    signal: ac.signal,
-    config: { experiment: exp, options: { ...common, target: common.target } },
-  });
-  return result.exitCode;
+  return runLockedSession(common, { kind: 'chaos', label: exp.id, experiments: [exp], config: { experiment: exp } });
 }
 
 await runMain(main);
