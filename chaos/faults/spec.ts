@@ -1,7 +1,9 @@
-// Service spec helpers shared by the update faults: what counts as "the same spec" for undo, and
-// waiting for Swarm's update state machine to settle.
+// Service spec helpers shared by the update faults: what counts as "the same spec" for undo,
+// waiting for Swarm's update state machine to settle, and the update / capture / restore steps.
 import type Dockerode from 'dockerode';
+import { z } from 'zod';
 import { inspectService, waitFor } from '../swarm.ts';
+import type { ChaosContext, FaultTargets, UndoEntry } from './types.ts';
 
 /** The parts of a TaskTemplate an update fault changes; ForceUpdate is ignored on purpose. */
 export function taskFingerprint(spec: any): string {
@@ -92,4 +94,58 @@ export async function restoreSpec(swarm: Dockerode, service: string, previous: a
     if (end.state === 'completed') return true;
     if (end.state !== 'reset' || attempt >= 3) throw new Error(`restoring the spec of ${service} ended ${end.state}: ${end.message ?? ''}`);
   }
+}
+
+/** Params every spec-update fault takes; each fault extends them with its own. */
+export const specUpdateParams = z.object({
+  service: z.string().min(1),
+  /** env vars to set (null removes one) */
+  env: z.record(z.string(), z.string().nullable()).default({}),
+  timeoutMs: z.number().int().positive().default(180_000),
+});
+
+/** The undo entry of a fault that changes a service spec: the spec before the change. */
+export interface SpecEntry extends UndoEntry {
+  service: string;
+  previous: any;
+}
+
+/**
+ * The parts every spec-update fault shares: it targets one service, prepare captures the spec
+ * before the change, undo puts that spec back (restoreSpec) unless it is already in place.
+ */
+export function specFaultParts<P extends { service: string }>(kind: string) {
+  return {
+    needsHost: false,
+    targets: (p: P): FaultTargets => ({ services: [p.service], nodes: [] }),
+    async prepare(ctx: ChaosContext, p: P, name: string): Promise<SpecEntry> {
+      const svc = await inspectService(ctx.swarm, p.service);
+      return { kind, name, params: p, service: p.service, previous: svc.Spec };
+    },
+    async undo(ctx: ChaosContext, entry: SpecEntry): Promise<void> {
+      await restoreSpec(ctx.swarm, entry.service, entry.previous, ctx.log);
+    },
+  };
+}
+
+/**
+ * Sets `o.env` on a copy of the current spec, lets `change` edit the copy further, sends it as one
+ * update and waits until Swarm settles that update; returns its end state and how long it took.
+ */
+export async function updateSpec(
+  swarm: Dockerode,
+  service: string,
+  o: { env: Record<string, string | null>; timeoutMs: number },
+  change: (spec: any, container: any) => void,
+): Promise<{ state: string; message?: string; ms: number }> {
+  const svc = await inspectService(swarm, service);
+  const since = svc.UpdateStatus?.StartedAt;
+  const spec = structuredClone(svc.Spec);
+  const c = spec.TaskTemplate.ContainerSpec;
+  c.Env = setEnv(c.Env, o.env);
+  change(spec, c);
+  const t0 = Date.now();
+  const ours = await sendSpec(swarm, svc.ID, svc.Version.Index, spec);
+  const end = await waitUpdateSettled(swarm, service, since, o.timeoutMs, ours);
+  return { ...end, ms: Date.now() - t0 };
 }
