@@ -1,0 +1,60 @@
+// Faults on a node's container on the host (kill, pause): the same params, picking and undo; only
+// the docker action differs. The undo brings the container back from whatever state it is in
+// (a killed node may have been paused before, and the other way round), then waits until Ready.
+import type Dockerode from 'dockerode';
+import type { z } from 'zod';
+import { needHost, type ChaosContext, type Fault, type UndoEntry } from './types.ts';
+import { hostState, nodePickSchema, pickNode, waitNodeReady } from './nodes.ts';
+
+type Params = z.infer<typeof nodePickSchema>;
+export interface NodeEntry extends UndoEntry {
+  node: string;
+}
+
+export interface HostNodeAction {
+  kind: string;
+  summary: string;
+  /** "kill" / "pause": the plan line says `<verb> node X (docker <verb> on the host)` */
+  verb: string;
+  /** the undo half of the plan line */
+  undoText: string;
+  act: (container: Dockerode.Container) => Promise<unknown>;
+}
+
+export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
+  return {
+    kind: a.kind,
+    summary: a.summary,
+    needsHost: true,
+    schema: nodePickSchema,
+    describe: (p) => `${a.verb} node ${p.node ?? `<random worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (docker ${a.verb} on the host); ${a.undoText}`,
+    targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),
+    async prepare(ctx, p, name) {
+      needHost(ctx, a.kind);
+      const node = await pickNode(ctx, p, a.kind);
+      return { kind: a.kind, name, params: p, node: node.hostname };
+    },
+    async inject(ctx, entry) {
+      const { host } = needHost(ctx, a.kind);
+      ctx.log(`${a.verb} node ${entry.node}`);
+      await a.act(host.getContainer(entry.node));
+      return entry;
+    },
+    async undo(ctx, entry) {
+      await bringNodeBack(ctx, needHost(ctx, a.kind).host, entry.node);
+    },
+  };
+}
+
+/** Unpauses or starts a node container as needed, then waits until Swarm sees the node Ready. */
+export async function bringNodeBack(ctx: ChaosContext, host: Dockerode, node: string): Promise<void> {
+  const state = await hostState(host, node);
+  if (state === 'paused') {
+    ctx.log(`unpause node ${node}`);
+    await host.getContainer(node).unpause();
+  } else if (state === 'stopped') {
+    ctx.log(`start node ${node}`);
+    await host.getContainer(node).start();
+  }
+  await waitNodeReady(ctx.swarm, node);
+}
