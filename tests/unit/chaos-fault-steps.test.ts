@@ -1,0 +1,140 @@
+// The steps the node faults (kill / pause) and the spec faults (rolling / bad update) share, on
+// fake engines: what each sends, what its undo does from each state, and the plan lines.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { badUpdate } from '../../chaos/faults/bad-update.ts';
+import { killNode } from '../../chaos/faults/kill-node.ts';
+import { pauseNode } from '../../chaos/faults/pause-node.ts';
+import { rollingUpdate } from '../../chaos/faults/rolling-update.ts';
+import type { ChaosContext } from '../../chaos/faults/types.ts';
+import { fakeCtx } from './chaos-fakes.ts';
+
+const nodes = ['manager', 'w1', 'w2'].map((h) => ({
+  ID: `id-${h}`,
+  Description: { Hostname: h },
+  Spec: { Role: h === 'manager' ? 'manager' : 'worker', Availability: 'active' },
+  Status: { State: 'ready' },
+}));
+
+/** A host engine whose node containers are in the given states; records every call. */
+function hostWith(states: Record<string, 'running' | 'paused' | 'stopped'>, calls: string[]) {
+  return {
+    getContainer: (name: string) => ({
+      inspect: async () => ({ State: { Paused: states[name] === 'paused', Running: states[name] !== 'stopped' } }),
+      kill: async (o: unknown) => void calls.push(`kill ${name} ${JSON.stringify(o)}`),
+      pause: async () => void calls.push(`pause ${name}`),
+      unpause: async () => void calls.push(`unpause ${name}`),
+      start: async () => void calls.push(`start ${name}`),
+    }),
+  };
+}
+
+function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls: string[], log: string[] = []): ChaosContext {
+  return {
+    ...fakeCtx(log),
+    swarm: { listNodes: async () => nodes, listTasks: async () => [], getService: () => ({ inspect: async () => ({}) }) } as never,
+    host: hostWith(states, calls) as never,
+    nodeExec: (async () => ({ stdout: '', stderr: '', exitCode: 0 })) as never,
+    hostNetwork: 'net',
+  };
+}
+
+test('kill-node / pause-node plan lines', () => {
+  const p = killNode.schema.parse({});
+  assert.equal(killNode.describe(p), 'kill node <random worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
+  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause');
+  assert.deepEqual(killNode.targets(killNode.schema.parse({ node: 'w1' })), { services: [], nodes: ['w1'] });
+  assert.equal(killNode.needsHost && pauseNode.needsHost, true);
+});
+
+test('kill-node sends SIGKILL, pause-node pauses, each to the picked node', async () => {
+  for (const [fault, expected] of [
+    [killNode, 'kill w1 {"signal":"SIGKILL"}'],
+    [pauseNode, 'pause w1'],
+  ] as const) {
+    const calls: string[] = [];
+    const ctx = nodeCtx({ w1: 'running' }, calls);
+    const entry = await fault.prepare(ctx, fault.schema.parse({ node: 'w1' }), 'f');
+    assert.deepEqual({ kind: entry.kind, node: entry.node }, { kind: fault.kind, node: 'w1' });
+    await fault.inject(ctx, entry);
+    assert.deepEqual(calls, [expected]);
+  }
+});
+
+test('node undo brings the container back from any state, then waits until Ready', async () => {
+  for (const fault of [killNode, pauseNode]) {
+    for (const [state, expected] of [
+      ['paused', ['unpause w1']],
+      ['stopped', ['start w1']],
+      ['running', []],
+    ] as const) {
+      const calls: string[] = [];
+      await fault.undo(nodeCtx({ w1: state }, calls), { kind: fault.kind, name: 'f', params: {}, node: 'w1' });
+      assert.deepEqual(calls, expected, `${fault.kind} undo from ${state}`);
+    }
+  }
+});
+
+/** A service whose updates settle at once with the given state; records the specs sent. */
+function serviceCtx(endState: string, sent: any[]) {
+  const svc: any = {
+    ID: 'S',
+    Version: { Index: 10 },
+    Spec: { Name: 'api', TaskTemplate: { ContainerSpec: { Image: 'api:1', Env: ['A=1'] }, ForceUpdate: 0 }, UpdateConfig: { Parallelism: 2 } },
+    UpdateStatus: { StartedAt: 't0', State: 'completed' },
+  };
+  const swarm = {
+    getService: () => ({
+      inspect: async () => structuredClone(svc),
+      update: async (o: { _query: { version: number }; _body: any }) => {
+        assert.equal(o._query.version, svc.Version.Index, 'sent against the version read');
+        sent.push(o._body);
+        svc.Spec = structuredClone(o._body);
+        svc.Version.Index++;
+        svc.UpdateStatus = { StartedAt: `t${svc.Version.Index}`, State: endState, Message: `ended ${endState}` };
+      },
+    }),
+  };
+  return { ctx: { ...fakeCtx(), swarm: swarm as never } as ChaosContext, svc };
+}
+
+test('rolling-update: captures the spec, sends env/image with a forced update, notes the end state; undo restores', async () => {
+  const sent: any[] = [];
+  const { ctx, svc } = serviceCtx('completed', sent);
+  const entry = await rollingUpdate.prepare(ctx, rollingUpdate.schema.parse({ service: 'api', env: { B: '2' }, image: 'api:2' }), 'ru');
+  assert.equal(entry.previous.TaskTemplate.ContainerSpec.Image, 'api:1');
+  await rollingUpdate.inject(ctx, entry);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].TaskTemplate.ContainerSpec.Env, ['A=1', 'B=2']);
+  assert.equal(sent[0].TaskTemplate.ContainerSpec.Image, 'api:2');
+  assert.equal(sent[0].TaskTemplate.ForceUpdate, 1);
+  assert.equal(entry.notes?.updateState, 'completed');
+  assert.equal(typeof entry.notes?.updateMs, 'number');
+  await rollingUpdate.undo(ctx, entry);
+  assert.equal(sent.length, 2);
+  assert.equal(svc.Spec.TaskTemplate.ContainerSpec.Image, 'api:1');
+  await rollingUpdate.undo(ctx, entry);
+  assert.equal(sent.length, 2, 'already restored: nothing sent');
+});
+
+test('rolling-update: an update that does not complete fails the step', async () => {
+  const { ctx } = serviceCtx('paused', []);
+  const entry = await rollingUpdate.prepare(ctx, rollingUpdate.schema.parse({ service: 'api' }), 'ru');
+  await assert.rejects(rollingUpdate.inject(ctx, entry), /rolling update of api ended paused/);
+});
+
+test('bad-update: a failing healthcheck with failure_action=rollback; notes whether Swarm rolled back', async () => {
+  const sent: any[] = [];
+  const { ctx } = serviceCtx('rollback_completed', sent);
+  const entry = await badUpdate.prepare(ctx, badUpdate.schema.parse({ service: 'api' }), 'bu');
+  await badUpdate.inject(ctx, entry);
+  const spec = sent[0];
+  assert.deepEqual(spec.TaskTemplate.ContainerSpec.Healthcheck.Test, ['CMD-SHELL', 'exit 1']);
+  assert.deepEqual(
+    { ...spec.UpdateConfig },
+    { Parallelism: 2, Order: 'stop-first', FailureAction: 'rollback', Monitor: 5000 * 1_000_000, MaxFailureRatio: 0 },
+  );
+  assert.equal(entry.notes?.rolledBack, true);
+  assert.equal(typeof entry.notes?.settleMs, 'number');
+  assert.deepEqual(badUpdate.targets(badUpdate.schema.parse({ service: 'api' })), { services: ['api'], nodes: [] });
+});
