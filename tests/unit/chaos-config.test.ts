@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { CHAOS_DEFAULTS, CHAOS_FIELDS, readChaosFile, resolveField, sourceLabel, type ChaosField, type ChaosFile } from '../../chaos/config.ts';
@@ -149,5 +150,24 @@ test('config file: an absent default ./gameday.config.json is no input', () => {
     assert.deepEqual(readChaosFile(undefined, {}), { values: {}, label: 'gameday.config.json' });
   } finally {
     process.chdir(cwd);
+  }
+});
+
+// The README's configuration docs stay true: its example file is valid for both readers, and its
+// chaos table lists every field with the flag, variable and file key the code uses.
+test('README: the example config file is valid and the chaos table matches CHAOS_FIELDS', async () => {
+  const readme = fs.readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  const example = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(example, 'an example config file in the Configuration section');
+  const f = configFile(example);
+  const chaos = readChaosFile(f, {});
+  assert.ok(Object.keys(chaos.values).length > 1, JSON.stringify(chaos.values));
+  const { readConfigFile: readLoadConfig } = await import('../../load/run/config.ts');
+  assert.ok(Object.keys(readLoadConfig(f).values).length > 0);
+  for (const [field, spec] of Object.entries(CHAOS_FIELDS)) {
+    const row = section.split('\n').find((l) => l.startsWith(`| \`${spec.flag}\``));
+    assert.ok(row, `a table row for ${field} (${spec.flag})`);
+    assert.ok(row.includes(`\`${spec.env}`) && row.includes(`\`${spec.fileKey}\``), `${field}: ${row}`);
   }
 });
