@@ -18,7 +18,9 @@ export interface HostNodeAction {
   verb: string;
   /** the undo half of the plan line */
   undoText: string;
-  act: (container: Dockerode.Container) => Promise<unknown>;
+  act: (container: Dockerode.Container, ctx: ChaosContext, node: string) => Promise<unknown>;
+  /** runs after the node is back (Ready), e.g. to thaw what act froze inside it; idempotent */
+  afterBack?: (ctx: ChaosContext, node: string) => Promise<void>;
 }
 
 export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
@@ -37,11 +39,12 @@ export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
     async inject(ctx, entry) {
       const { host } = needHost(ctx, a.kind);
       ctx.log(`${a.verb} node ${entry.node}`);
-      await a.act(host.getContainer(entry.node));
+      await a.act(host.getContainer(entry.node), ctx, entry.node);
       return entry;
     },
     async undo(ctx, entry) {
       await bringNodeBack(ctx, needHost(ctx, a.kind).host, entry.node);
+      await a.afterBack?.(ctx, entry.node);
     },
   };
 }

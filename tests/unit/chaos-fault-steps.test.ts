@@ -34,7 +34,11 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
     ...fakeCtx(log),
     swarm: { listNodes: async () => nodes, listTasks: async () => [], getService: () => ({ inspect: async () => ({}) }) } as never,
     host: hostWith(states, calls) as never,
-    nodeExec: (async () => ({ stdout: '', stderr: '', exitCode: 0 })) as never,
+    // the node's own engine: record what is run in it (pause-node freezes/thaws its task containers)
+    nodeExec: (async (node: string, cmd: string[]) => {
+      calls.push(`in ${node}: ${/unpause/.test(cmd.join(' ')) ? 'unpause tasks' : /pause/.test(cmd.join(' ')) ? 'pause tasks' : cmd.join(' ')}`);
+      return { stdout: '2\n', stderr: '', exitCode: 0 };
+    }) as never,
     hostNetwork: 'net',
   };
 }
@@ -42,7 +46,7 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
 test('kill-node / pause-node plan lines', () => {
   const p = killNode.schema.parse({});
   assert.equal(killNode.describe(p), 'kill node <random worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
-  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause');
+  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then its task containers)');
   assert.deepEqual(killNode.targets(killNode.schema.parse({ node: 'w1' })), { services: [], nodes: ['w1'] });
   assert.equal(killNode.needsHost && pauseNode.needsHost, true);
 });
@@ -50,26 +54,29 @@ test('kill-node / pause-node plan lines', () => {
 test('kill-node sends SIGKILL, pause-node pauses, each to the picked node', async () => {
   for (const [fault, expected] of [
     [killNode, 'kill w1 {"signal":"SIGKILL"}'],
-    [pauseNode, 'pause w1'],
+    [pauseNode, 'in w1: pause tasks,pause w1'],
   ] as const) {
     const calls: string[] = [];
     const ctx = nodeCtx({ w1: 'running' }, calls);
     const entry = await fault.prepare(ctx, fault.schema.parse({ node: 'w1' }), 'f');
     assert.deepEqual({ kind: entry.kind, node: entry.node }, { kind: fault.kind, node: 'w1' });
     await fault.inject(ctx, entry);
-    assert.deepEqual(calls, [expected]);
+    // a paused node container alone leaves its tasks running (sibling cgroups): tasks first
+    assert.deepEqual(calls, expected.split(','));
   }
 });
 
 test('node undo brings the container back from any state, then waits until Ready', async () => {
   for (const fault of [killNode, pauseNode]) {
-    for (const [state, expected] of [
+    for (const [state, back] of [
       ['paused', ['unpause w1']],
       ['stopped', ['start w1']],
       ['running', []],
     ] as const) {
       const calls: string[] = [];
       await fault.undo(nodeCtx({ w1: state }, calls), { kind: fault.kind, name: 'f', params: {}, node: 'w1' });
+      // pause-node also thaws the node's task containers once the node is back, from any state
+      const expected = fault === pauseNode ? [...back, 'in w1: unpause tasks'] : [...back];
       assert.deepEqual(calls, expected, `${fault.kind} undo from ${state}`);
     }
   }
