@@ -21,6 +21,21 @@ export interface NodePick {
   preferAvoidServices?: string[];
 }
 
+/** Running tasks per node id: a node that runs nothing makes a node fault a no-op. */
+async function taskCounts(ctx: ChaosContext, nodes: NodeView[]): Promise<Map<string, number>> {
+  const tasks = await ctx.swarm.listTasks({ filters: { 'desired-state': ['running'] } });
+  const counts = new Map<string, number>(nodes.map((n) => [n.id, 0]));
+  for (const t of tasks) if (t.NodeID && counts.has(t.NodeID)) counts.set(t.NodeID, counts.get(t.NodeID)! + 1);
+  return counts;
+}
+
+/** A random node among those running the most tasks (after an earlier fault moved tasks away,
+ *  the emptied node would otherwise be picked as often as a loaded one). */
+export function busiest(candidates: NodeView[], counts: Map<string, number>): NodeView | undefined {
+  const top = Math.max(...candidates.map((n) => counts.get(n.id) ?? 0));
+  return shuffle(candidates.filter((n) => (counts.get(n.id) ?? 0) === top))[0];
+}
+
 async function nodesRunning(ctx: ChaosContext, services: string[]): Promise<Set<string>> {
   const busy = new Set<string>();
   for (const s of services) {
@@ -47,7 +62,8 @@ export async function pickNode(ctx: ChaosContext, p: NodePick, kind: string): Pr
     const preferredBusy = await nodesRunning(ctx, p.preferAvoidServices ?? []);
     // e.g. with 3 workers, the primary and 2 replicas may occupy all of them: then a replica's
     // node is drained (the replica moves and re-clones) rather than refusing the experiment
-    chosen = shuffle(allowed.filter((n) => !preferredBusy.has(n.hostname)))[0] ?? shuffle(allowed)[0];
+    const preferred = allowed.filter((n) => !preferredBusy.has(n.hostname));
+    chosen = busiest(preferred.length ? preferred : allowed, await taskCounts(ctx, nodes));
     if (!chosen) throw new SafetyError(`${kind}: no ready worker without a task of ${p.avoidServices.join(', ')} to act on`);
   }
   if (chosen.state !== 'ready') throw new SafetyError(`${kind}: node ${chosen.hostname} is not ready (${chosen.state}): the swarm is already degraded`);

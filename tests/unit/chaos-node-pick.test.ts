@@ -23,8 +23,10 @@ function fakeSwarm(placement: Record<string, string[]>) {
         return { ID: name, Spec: { Name: name } };
       },
     }),
-    listTasks: async ({ filters }: { filters: { service: string[] } }) =>
-      (placement[filters.service[0]] ?? []).map((n, i) => ({ ID: `${filters.service[0]}-${i}`, NodeID: `id-${n}`, DesiredState: 'running', Status: { State: 'running' } })),
+    listTasks: async ({ filters }: { filters: { service?: string[] } }) =>
+      (filters.service ? [filters.service[0]!] : Object.keys(placement)).flatMap((svc) =>
+        (placement[svc] ?? []).map((n, i) => ({ ID: `${svc}-${i}`, NodeID: `id-${n}`, DesiredState: 'running', Status: { State: 'running' } })),
+      ),
   };
 }
 
@@ -51,4 +53,14 @@ test('drain takes a replica node when the primary and replicas occupy every work
 test('a required avoidance leaving no worker is a safety refusal', async () => {
   const ctx = ctxWith({ todo_mysql_master: ['w1', 'w2', 'w3'] });
   await assert.rejects(pickNode(ctx, drainDefaults, 'drain-node'), SafetyError);
+});
+
+test('node faults prefer the busiest allowed worker: an emptied node would test nothing', async () => {
+  const ctx = ctxWith({ todo_mysql_master: ['w1'], api: ['w3', 'w3'], web: ['w2'] });
+  const kill = { avoidServices: ['todo_mysql_master'] };
+  for (let i = 0; i < 20; i++) assert.equal((await pickNode(ctx, kill, 'kill-node')).hostname, 'w3');
+  const even = ctxWith({ todo_mysql_master: ['w1'], api: ['w2', 'w3'] });
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) seen.add((await pickNode(even, kill, 'kill-node')).hostname);
+  assert.deepEqual([...seen].sort(), ['w2', 'w3'], 'equally busy nodes are picked at random');
 });
