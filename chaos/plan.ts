@@ -52,7 +52,7 @@ export function describeTolerances(exp: Experiment): string {
   const t = exp.tolerances;
   const parts: string[] = [];
   if (t.expectDowntime) parts.push('downtime must be reported');
-  if (t.minAvailability !== undefined && !t.expectDowntime) parts.push(`availability >= ${t.minAvailability}%`);
+  if (t.minAvailability !== undefined && !t.expectDowntime) parts.push(`availability${t.availabilityOf === 'reads' ? ' (reads)' : ''} >= ${t.minAvailability}%`);
   if (t.maxOutageMs !== undefined && !t.expectDowntime) parts.push(`outage <= ${t.maxOutageMs} ms`);
   if (t.expectLagging) parts.push(`a replica must be reported lagging (> ${t.laggingAboveMs} ms)`);
   else if (t.maxReplicaLagP95Ms !== undefined) parts.push(`replica lag p95 <= ${t.maxReplicaLagP95Ms} ms`);
