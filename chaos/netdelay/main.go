@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -133,11 +134,11 @@ func run(c config) error {
 		pending         dueHeap
 		wake            = make(chan struct{}, 1)
 		seen, dropped   uint64
-		verdictFailures uint64
+		verdictFailures atomic.Uint64 // verdicts are given from the hook and the releaser
 	)
 	verdict := func(id uint32, v int) {
 		if nf.SetVerdict(id, v) != nil {
-			verdictFailures++ // fail-open: the kernel accepts what it cannot queue
+			verdictFailures.Add(1) // fail-open: the kernel accepts what it cannot queue
 		}
 	}
 
@@ -200,7 +201,7 @@ func run(c config) error {
 			for pending.Len() > 0 {
 				verdict(heap.Pop(&pending).(held).id, nfqueue.NfAccept)
 			}
-			fmt.Fprintf(os.Stderr, "gameday-netdelay: done: %d packets, %d dropped, %d verdicts failed\n", seen, dropped, verdictFailures)
+			fmt.Fprintf(os.Stderr, "gameday-netdelay: done: %d packets, %d dropped, %d verdicts failed\n", seen, dropped, verdictFailures.Load())
 			mu.Unlock()
 			return nil
 		case <-wake:
