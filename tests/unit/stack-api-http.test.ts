@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createHandler, type AppDeps } from '../../stack/todoapi/src/app.ts';
 import { DbUnavailableError } from '../../stack/todoapi/src/db.ts';
-import type { Todo } from '../../stack/todoapi/src/todos.ts';
+import { createFingerprint, type Todo } from '../../stack/todoapi/src/todos.ts';
 import { installShutdown } from '../../stack/shared/lifecycle.ts';
 import type { Logger } from '../../stack/shared/log.ts';
 
@@ -15,6 +15,8 @@ const row = (id: number, title = 't'): Todo => ({ id, title, content: '', status
 
 let dbDown = false;
 const created: unknown[] = [];
+// what the unique index on idem_key does in the real table: one row per key
+const byKey = new Map<string, { item: Todo; fp: string }>();
 const deps: AppDeps = {
   db: { ping: async () => !dbDown },
   todos: {
@@ -23,10 +25,14 @@ const deps: AppDeps = {
       return [row(2), row(1)];
     },
     get: async (id) => (id === 1 ? row(1) : undefined),
-    create: async (t) => {
+    create: async (t, key) => {
       if (dbDown) throw new DbUnavailableError('primary', 'write failed');
+      const first = key === undefined ? undefined : byKey.get(key);
+      if (first) return { item: first.item, replayed: true, sameBody: first.fp === createFingerprint(t) };
       created.push(t);
-      return { ...row(10), ...t };
+      const item = { ...row(10 + created.length - 1), ...t };
+      if (key !== undefined) byKey.set(key, { item, fp: createFingerprint(t) });
+      return { item, replayed: false, sameBody: true };
     },
     update: async (u) => (u.id === 1 ? { ...row(1), ...u } : undefined),
   },
@@ -80,6 +86,8 @@ test('bad input is 4xx with {status, message}, never 500', async () => {
     ['POST', '/todo', JSON.stringify({ title: '' }), 400],
     ['POST', '/todo', JSON.stringify({ title: 'a' }), 415, { 'content-type': 'text/plain' }],
     ['POST', '/todo', 'x'.repeat(2048), 413],
+    ['POST', '/todo', JSON.stringify({ title: 'a' }), 400, { 'idempotency-key': 'has space' }],
+    ['POST', '/todo', JSON.stringify({ title: 'a' }), 400, { 'idempotency-key': 'k'.repeat(101) }],
     ['PUT', '/todo', JSON.stringify({ id: 99, status: 'DONE' }), 404],
     ['PUT', '/todo', JSON.stringify({ id: '1', status: 'DONE' }), 400],
     ['GET', '/todo/abc', undefined, 400],
@@ -148,4 +156,26 @@ test('graceful shutdown: health fails at once, requests are served through the d
   assert.ok(Date.now() - t0 >= 290, 'waited for the drain window');
   assert.deepEqual(exits, [0]);
   await assert.rejects(fetch(`${url}/todo`), 'not accepting after the drain');
+});
+
+test('Idempotency-Key: a repeated create answers with the first item; another body is 422', async () => {
+  const before = created.length;
+  const body = JSON.stringify({ title: 'once', content: 'c' });
+  const first = await call('POST', '/todo', body, { 'idempotency-key': 'write-42' });
+  assert.equal(first.status, 201);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  // quoted form (RFC 8941 string, as the IETF draft writes it) names the same key
+  const again = await call('POST', '/todo', body, { 'idempotency-key': '"write-42"' });
+  assert.equal(again.status, 201);
+  assert.equal(again.json.id, first.json.id);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.headers.get('location'), first.headers.get('location'));
+  const other = await call('POST', '/todo', JSON.stringify({ title: 'twice' }), { 'idempotency-key': 'write-42' });
+  assert.equal(other.status, 422);
+  assert.match(String(other.json.message), /^Idempotency-Key: 'write-42' was first used for a create with another body/);
+  assert.equal(created.length, before + 1, 'one row for one key');
+  // no key: every create is a new item
+  const a = await call('POST', '/todo', body);
+  const b = await call('POST', '/todo', body);
+  assert.notEqual(a.json.id, b.json.id);
 });

@@ -51,3 +51,14 @@ test('listQuery and idParam', () => {
   assert.equal(v.idParam('42'), 42);
   for (const s of ['0', 'abc', '-1', '1.0', '99999999999999999999', '']) rejects400(() => v.idParam(s), /^id: /);
 });
+
+test('idempotencyKey: absent, bare or quoted token; anything else is a 400 naming the header', () => {
+  assert.equal(v.idempotencyKey(undefined), undefined);
+  assert.equal(v.idempotencyKey('gdw-0a1b2c3d-17'), 'gdw-0a1b2c3d-17');
+  assert.equal(v.idempotencyKey('"8e0f-4c2a"'), '8e0f-4c2a');
+  assert.equal(v.idempotencyKey('k'.repeat(100)), 'k'.repeat(100));
+  for (const bad of ['', '""', 'two words', 'k'.repeat(101), 'caf\u00e9', 'a,b', '"open']) {
+    rejects400(() => v.idempotencyKey(bad), /^Idempotency-Key: expected 1\.\.100 characters/);
+  }
+  rejects400(() => v.idempotencyKey(['a', 'b']), /^Idempotency-Key: .*got 2 headers/);
+});

@@ -2,6 +2,8 @@
 //   GET  /todo[?status=TODO|PROGRESS|DONE][&limit=N]  -> 200 [item]        (replica)
 //   GET  /todo/:id                                    -> 200 item | 404    (replica)
 //   POST /todo {title, content?, status?}             -> 201 item          (primary)
+//        [Idempotency-Key: k]  a repeat with the same k -> 201 the first item, Idempotent-Replayed: true;
+//                              with another body -> 422
 //   PUT  /todo {id, title?, content?, status?}        -> 200 item | 404    (primary)
 //   GET  /healthz -> 200 when not draining and a database answers, else 503
 //   GET  /livez   -> 200 unless draining (the Docker HEALTHCHECK: see README)
@@ -40,9 +42,16 @@ const todoCollection = methods<AppDeps>({
   },
   POST: async (req, res, { deps, notes }) => {
     const t = v.newTodo(await jsonBody(req, deps.bodyLimit));
-    const item = await deps.todos.create(t);
+    const key = v.idempotencyKey(req.headers['idempotency-key']);
+    const { item, replayed, sameBody } = await deps.todos.create(t, key);
     notes.id = item.id;
-    sendJson(res, 201, item, { Location: `/todo/${item.id}` });
+    if (replayed) {
+      notes.replayed = true;
+      if (!sameBody) {
+        throw new HttpError(422, `Idempotency-Key: '${key}' was first used for a create with another body (item ${item.id}); use a new key for a new item`);
+      }
+    }
+    sendJson(res, 201, item, { Location: `/todo/${item.id}`, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) });
   },
   PUT: async (req, res, { deps, notes }) => {
     const u = v.todoUpdate(await jsonBody(req, deps.bodyLimit));

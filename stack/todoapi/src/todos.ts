@@ -1,4 +1,5 @@
 // The todo table: parameterized SQL only (values are always placeholders).
+import { createHash } from 'node:crypto';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Db } from './db.ts';
 import type { Status, Todo } from '../../shared/todo.ts';
@@ -23,6 +24,25 @@ export function toTodo(r: RowDataPacket): Todo {
     created: isoUtc(r.created),
     updated: isoUtc(r.updated),
   };
+}
+
+/** What a create returns: the row, whether an earlier create with the same Idempotency-Key made
+ *  it, and (then) whether that create had the same body. */
+export interface Created {
+  item: Todo;
+  replayed: boolean;
+  sameBody: boolean;
+}
+
+/** sha256 of the create's body as validated: what a replay must match */
+export function createFingerprint(t: NewTodo): string {
+  return createHash('sha256').update(JSON.stringify([t.title, t.content, t.status])).digest('hex');
+}
+
+/** MariaDB's duplicate-key error (a second create with the same idem_key) */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { errno?: unknown; code?: unknown } | null;
+  return e?.errno === 1062 || e?.code === 'ER_DUP_ENTRY';
 }
 
 export class Todos {
@@ -52,15 +72,26 @@ export class Todos {
     });
   }
 
-  create(t: NewTodo): Promise<Todo> {
-    // MariaDB's INSERT ... RETURNING: one round trip, the row exactly as stored
+  /** Inserts a todo. With an idempotency key, a second create with that key (a retry by nginx,
+   *  HAProxy or the client, or the original arriving late) inserts nothing and returns the first
+   *  row: the unique index decides, so concurrent duplicates cannot both insert. */
+  create(t: NewTodo, idemKey?: string): Promise<Created> {
+    const fp = idemKey === undefined ? null : createFingerprint(t);
     return this.db.write(async (c) => {
-      const rows = await this.rows(c, `INSERT INTO todo (title, content, status) VALUES (?, ?, ?) RETURNING ${COLUMNS}`, [
-        t.title,
-        t.content,
-        t.status,
-      ]);
-      return toTodo(rows[0]!);
+      try {
+        // MariaDB's INSERT ... RETURNING: one round trip, the row exactly as stored
+        const rows = await this.rows(
+          c,
+          `INSERT INTO todo (title, content, status, idem_key, idem_fp) VALUES (?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+          [t.title, t.content, t.status, idemKey ?? null, fp],
+        );
+        return { item: toTodo(rows[0]!), replayed: false, sameBody: true };
+      } catch (err) {
+        if (idemKey === undefined || !isDuplicateKey(err)) throw err;
+        const rows = await this.rows(c, `SELECT ${COLUMNS}, idem_fp FROM todo WHERE idem_key = ?`, [idemKey]);
+        if (!rows[0]) throw err;
+        return { item: toTodo(rows[0]), replayed: true, sameBody: rows[0].idem_fp === fp };
+      }
     });
   }
 

@@ -116,6 +116,18 @@ export function todoUpdate(body: Record<string, unknown>): TodoUpdate {
   return u;
 }
 
+/** Idempotency-Key of a create: a bare token or a quoted string (RFC 8941 sf-string, as the IETF
+ *  draft writes it), 1..100 characters; absent means "no key". */
+export const IDEMPOTENCY_KEY_MAX = 100;
+export function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const expected = `expected 1..${IDEMPOTENCY_KEY_MAX} characters of A-Z a-z 0-9 . _ : + / = ~ -`;
+  if (Array.isArray(header)) throw bad(`Idempotency-Key: ${expected} in one header, got ${header.length} headers`);
+  const v = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
+  if (!new RegExp(`^[A-Za-z0-9._:+/=~-]{1,${IDEMPOTENCY_KEY_MAX}}$`).test(v)) throw bad(`Idempotency-Key: ${expected}, got ${describe(header)}`);
+  return v;
+}
+
 export function listQuery(params: URLSearchParams, defaultLimit: number, maxLimit: number): ListQuery {
   for (const k of new Set(params.keys())) {
     if (k !== 'status' && k !== 'limit') throw bad(`query: unexpected parameter '${k.slice(0, 40)}' (allowed: status, limit)`);
