@@ -1,6 +1,8 @@
 // Write ledger: creates todos at a fixed open-loop rate through POST /api/todo, each with a unique
 // token in its title, and records every attempt (acknowledged = 2xx with an id) in writes.jsonl.
-// Acknowledged ids also feed the read-your-writes lag tracker (rw-lag.jsonl).
+// Acknowledged ids also feed the read-your-writes lag tracker (rw-lag.jsonl). The token is also the
+// create's Idempotency-Key, so the ingress and nginx may re-send it to another task when one goes
+// silent; a create that then ran twice would show up as an unexpected id in the lost-write check.
 import http from 'node:http';
 import https from 'node:https';
 import type { RwLagSample, WriteRecord } from '../../scripts/lib/run-folder.ts';
@@ -22,8 +24,8 @@ export interface WriterOptions {
   rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
   tag?: string;
   clock?: Clock;
-  /** replaces the HTTP layer (unit tests): POST body -> result with body */
-  post?: (body: string) => Promise<HttpResult>;
+  /** replaces the HTTP layer (unit tests): POST body and its Idempotency-Key -> result with body */
+  post?: (body: string, idemKey: string) => Promise<HttpResult>;
   fetchList?: () => Promise<HttpResult>;
 }
 
@@ -65,11 +67,11 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
   const createUrl = joinUrl(opts.ingressUrl, '/api/todo');
   const post =
     opts.post ??
-    ((body: string) =>
+    ((body: string, idemKey: string) =>
       httpRequest(createUrl, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idemKey },
         timeoutMs: opts.timeoutMs,
         agent,
         keepBody: true,
@@ -110,7 +112,7 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
           const fault = opts.fault();
           const t = clock.now();
           stats.attempted++;
-          const res = await post(JSON.stringify({ title: writeTitle(token), content: `swarm-gameday write ledger ${token}` }));
+          const res = await post(JSON.stringify({ title: writeTitle(token), content: `swarm-gameday write ledger ${token}` }), token);
           const id = ackedId(res);
           const rec: WriteRecord = { t, token, acknowledged: id !== undefined, status: res.status, ms: Math.round(res.ms) };
           if (id !== undefined) rec.id = id;

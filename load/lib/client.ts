@@ -42,11 +42,12 @@ export class TodoClient {
     this.api = `${target.replace(/\/+$/, '')}/api`;
   }
 
-  private params(endpoint: EndpointName, name: string, json = false) {
+  private params(endpoint: EndpointName, name: string, json = false, extraHeaders: Record<string, string> = {}) {
+    const headers = { ...(json ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders };
     return {
       tags: { endpoint, name },
       timeout: `${this.timeoutS}s`,
-      ...(json ? { headers: { 'Content-Type': 'application/json' } } : {}),
+      ...(Object.keys(headers).length ? { headers } : {}),
     };
   }
 
@@ -66,8 +67,11 @@ export class TodoClient {
     return { res, items };
   }
 
-  create(title: string, content: string): { res: Res; item: TodoItem | null } {
-    const res = http.post(`${this.api}/todo`, JSON.stringify({ title, content }), this.params('api-create', 'POST /api/todo', true));
+  /** idemKey: sent as Idempotency-Key, so the ingress and nginx may re-send the create to another
+   *  task when one goes silent (the API answers a repeat with the first item) */
+  create(title: string, content: string, idemKey?: string): { res: Res; item: TodoItem | null } {
+    const key: Record<string, string> = idemKey === undefined ? {} : { 'Idempotency-Key': idemKey };
+    const res = http.post(`${this.api}/todo`, JSON.stringify({ title, content }), this.params('api-create', 'POST /api/todo', true, key));
     const body = parseJson(res);
     const item = isTodoItem(body) ? body : null;
     check(

@@ -26,7 +26,8 @@ export function makeFlows(plan: RunPlan): Flows {
     },
     apiWrite() {
       const token = writeToken();
-      const { item } = client.create(`gameday ${token}`, `written by swarm-gameday load (${plan.scenario}/${plan.profile})`);
+      const content = `written by swarm-gameday load (${plan.scenario}/${plan.profile})`;
+      const { item } = client.create(`gameday ${token}`, content, `${token}-${Math.random().toString(36).slice(2, 10)}`);
       if (!item) return;
       measureReadYourWrites(client, item.id, STATUSES.includes(item.status) ? item.status : 'TODO', plan.ryw);
       // then move it through the board, as a user would

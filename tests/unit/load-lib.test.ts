@@ -74,9 +74,10 @@ test('client: create posts JSON, update sends the full item with the new status'
   const { mod, k6 } = await loadK6Module<ClientMod>('lib/client.ts', {});
   k6.handler = todoApi(0, () => k6.now);
   const c = new mod.TodoClient(T);
-  const { item } = c.create('t', 'c');
+  const { item } = c.create('t', 'c', 'key-1');
   assert.ok(item);
   assert.deepEqual(JSON.parse(k6.requests[0].body ?? ''), { title: 't', content: 'c' });
+  assert.equal(k6.requests[0].headers['Idempotency-Key'], 'key-1');
   assert.equal(k6.requests[0].tags.endpoint, 'api-create');
   const up = c.update(item, 'PROGRESS');
   assert.equal(up.item?.status, 'PROGRESS');
@@ -145,6 +146,7 @@ test('apiWrite flow: create, wait until listed, PROGRESS, DONE — with a unique
   assert.deepEqual(seq.slice(-2), ['PUT api-update', 'PUT api-update']);
   assert.ok(seq.slice(1, -2).every((s) => s === 'GET api-ryw-poll'));
   assert.match(JSON.parse(k6.requests[0].body ?? '{}').title, /^gameday k6-7-3-/);
+  assert.match(k6.requests[0].headers['Idempotency-Key'] ?? '', /^k6-7-3-[0-9a-z]+-[0-9a-z]+$/, 'the create may be re-sent safely');
   assert.deepEqual(
     k6.requests.slice(-2).map((r) => JSON.parse(r.body ?? '{}').status),
     ['PROGRESS', 'DONE'],

@@ -39,8 +39,9 @@ test('writer: ledger of every attempt at the fixed rate, tokens unique, read-you
     fault: () => fault,
     clock,
     rwLag: { pollEveryMs: 100, maxWaitMs: 2000 },
-    post: async (body) => {
+    post: async (body, idemKey) => {
       const { title } = JSON.parse(body) as { title: string };
+      assert.equal(idemKey, tokenOf(title), 'the ledger token is the Idempotency-Key');
       await clock.sleep(20);
       // one create fails with 503 while the "fault" is on
       if (fault && tokenOf(title)!.endsWith('-8')) return { ok: false, status: 503, ms: 20, error: 'status' };

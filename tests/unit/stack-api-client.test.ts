@@ -12,10 +12,16 @@ let silent: net.Server;
 const held: net.Socket[] = [];
 let port = 0;
 let silentHits = 0;
+const createKeys: Array<string | undefined> = [];
 
 before(async () => {
-  good = http.createServer((_req, res) => {
+  good = http.createServer((req, res) => {
     res.setHeader('Content-Type', 'application/json');
+    if (req.method === 'POST') {
+      createKeys.push(req.headers['idempotency-key'] as string | undefined);
+      res.statusCode = 201;
+      return void res.end('{"id":7}');
+    }
     res.end('[]');
   });
   await new Promise<void>((r) => good.listen(0, '127.0.0.1', r));
@@ -54,11 +60,34 @@ test('a read that meets a silent address is retried on the other one; later read
   assert.equal(silentHits, 2);
 });
 
-test('a write is never retried: a silent address fails it', async () => {
+test('a status change (PUT, no key) is never retried: a silent address fails it', async () => {
   const client = new ApiClient({ baseUrl: new URL(`http://api:${port}`), timeoutMs: 200, retries: 3, resolve: async () => ['127.0.0.2'] });
   const before = silentHits;
-  await assert.rejects(client.create('t', 'c', 'w1'), /API unreachable/);
+  await assert.rejects(client.setStatus(1, 'DONE', 'w1'), /API unreachable/);
   assert.equal(silentHits, before + 1);
+});
+
+test('a create carries an Idempotency-Key and is retried with the same key on another address', async () => {
+  // the first lookup yields only the silent task, the second only the answering one
+  let lookups = 0;
+  const client = new ApiClient({
+    baseUrl: new URL(`http://api:${port}`),
+    timeoutMs: 200,
+    retries: 1,
+    resolve: async () => (lookups++ === 0 ? ['127.0.0.2'] : ['127.0.0.1']),
+  });
+  createKeys.length = 0;
+  const before = silentHits;
+  assert.deepEqual(await client.create('t', 'c', 'c1', 'key-1'), { id: 7 });
+  assert.equal(silentHits, before + 1, 'the first attempt met the silent address');
+  assert.deepEqual(createKeys, ['key-1'], 'the retry carried the same key');
+
+  const generated = new ApiClient({ baseUrl: new URL(`http://api:${port}`), timeoutMs: 200, retries: 0, resolve: async () => ['127.0.0.1'] });
+  createKeys.length = 0;
+  await generated.create('t', 'c', 'g1');
+  await generated.create('t', 'c', 'g2');
+  assert.match(String(createKeys[0]), /^[0-9a-f-]{36}$/, 'a key is made when the caller has none');
+  assert.notEqual(createKeys[0], createKeys[1], 'one key per create');
 });
 
 test('AddressPicker: avoids failed addresses and the ones this call tried, falls back when none is left', () => {

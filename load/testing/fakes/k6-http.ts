@@ -9,7 +9,7 @@ interface Params {
 
 function send(method: string, url: string, body: string | null | undefined, params?: Params) {
   const f = fake();
-  const req: FakeRequest = { method, url, body, tags: { ...(params?.tags ?? {}) }, t: f.now };
+  const req: FakeRequest = { method, url, body, tags: { ...(params?.tags ?? {}) }, headers: { ...(params?.headers ?? {}) }, t: f.now };
   f.requests.push(req);
   const r = f.handler(req);
   f.now += r.latencyMs ?? 1;

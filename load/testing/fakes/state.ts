@@ -6,6 +6,7 @@ export interface FakeRequest {
   url: string;
   body?: string | null;
   tags: Record<string, string>;
+  headers: Record<string, string>;
   /** virtual ms when sent */
   t: number;
 }

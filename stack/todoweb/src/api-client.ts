@@ -1,7 +1,9 @@
 // Client for the TODO API behind its nginx. No keep-alive: every call opens a new connection,
-// so a DNS change (dnsrr tasks coming and going) is followed at once. Only idempotent calls (GET)
-// are retried, and only on connection-level failures, timeouts or 502/503/504; an address that
+// so a DNS change (dnsrr tasks coming and going) is followed at once. Only idempotent calls (GET,
+// and a create, which always carries an Idempotency-Key) are retried, and only on
+// connection-level failures, timeouts or 502/503/504; an address that
 // failed is avoided for a while (AddressPicker), so the retry and later calls go to another task.
+import { randomUUID } from 'node:crypto';
 import dns from 'node:dns/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -83,7 +85,7 @@ export class ApiClient {
     }
   }
 
-  private once(method: string, path: string, body: unknown, reqId: string, address: string): Promise<RawResponse> {
+  private once(method: string, path: string, body: unknown, reqId: string, address: string, idemKey?: string): Promise<RawResponse> {
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -100,6 +102,7 @@ export class ApiClient {
             Host: url.host,
             Accept: 'application/json',
             'X-Request-Id': reqId,
+            ...(idemKey !== undefined ? { 'Idempotency-Key': idemKey } : {}),
             ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
           },
         },
@@ -118,8 +121,9 @@ export class ApiClient {
     });
   }
 
-  private async call<T>(method: string, path: string, body: unknown, reqId: string): Promise<T> {
-    const attempts = method === 'GET' ? 1 + this.opts.retries : 1;
+  private async call<T>(method: string, path: string, body: unknown, reqId: string, idemKey?: string): Promise<T> {
+    // a keyed request may be sent again: the API answers a repeat with the first result
+    const attempts = method === 'GET' || idemKey !== undefined ? 1 + this.opts.retries : 1;
     const tried = new Set<string>();
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
@@ -128,7 +132,7 @@ export class ApiClient {
       if (address === undefined) throw new ApiUnavailableError(`API host ${this.base.hostname} has no address`);
       tried.add(address);
       try {
-        r = await this.once(method, path, body, reqId, address);
+        r = await this.once(method, path, body, reqId, address, idemKey);
       } catch (err) {
         this.picker.failed(address);
         last = err;
@@ -161,8 +165,9 @@ export class ApiClient {
   list(status: Status, limit: number, reqId: string): Promise<Todo[]> {
     return this.call('GET', `todo?status=${status}&limit=${limit}`, undefined, reqId);
   }
-  create(title: string, content: string, reqId: string): Promise<Todo> {
-    return this.call('POST', 'todo', { title, content }, reqId);
+  /** idemKey: the caller's Idempotency-Key, else a new one for this create (so its retries are safe) */
+  create(title: string, content: string, reqId: string, idemKey: string = randomUUID()): Promise<Todo> {
+    return this.call('POST', 'todo', { title, content }, reqId, idemKey);
   }
   setStatus(id: number, status: Status, reqId: string): Promise<Todo> {
     return this.call('PUT', 'todo', { id, status }, reqId);

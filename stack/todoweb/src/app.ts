@@ -62,7 +62,9 @@ const createItem = methods<WebDeps>({
     const f = await form(req, deps.bodyLimit);
     const title = f.get('title');
     if (title === null) throw new HttpError(400, 'title: expected a form field, got none');
-    const item = await deps.api.create(title, f.get('content') ?? '', reqId);
+    // an Idempotency-Key of the browser's request is the API's key: a re-sent form makes one item
+    const key = req.headers['idempotency-key'];
+    const item = await deps.api.create(title, f.get('content') ?? '', reqId, typeof key === 'string' && key !== '' ? key : undefined);
     notes.id = item.id;
     redirectHome(res);
   },
