@@ -272,6 +272,10 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
         `unexpected ${lostWrites.unexpected.length}` +
         (lostWrites.caughtUp === false ? '; replicas had not caught up' : ''),
     );
+    // every ledger create carries an Idempotency-Key: a row stored twice means a re-sent create
+    // ran twice, a duplicate item a user would see
+    const dup = lostWrites.duplicated ?? [];
+    add('no write stored twice', dup.length === 0, 'duplicated = 0', `duplicated ${dup.length}${dup.length ? ` (${dup.slice(0, 5).join(', ')})` : ''}`);
   }
   return out;
 }

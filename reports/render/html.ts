@@ -249,7 +249,7 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
       parts.push(
         `<p id="writes-result" class="${w.ok ? 'ok' : 'bad'}">${w.ok ? '✔' : '✘'} ${fmtNum(w.acknowledged)} acknowledged of ${fmtNum(w.attempted)} attempted creates; lost: ${w.lost.length}, unexpected: ${w.unexpected.length} (checked ${h(w.checkedAt)})</p>`,
       );
-      if (w.duplicated.length) parts.push(`<p class="sub">Stored more than once (e.g. a replayed POST; reported, not part of the verdict): ${w.duplicated.length} token(s): ${h(w.duplicated.slice(0, 10).join(', '))}</p>`);
+      if (w.duplicated.length) parts.push(`<p class="sub">Stored more than once (a re-sent create that ran twice; a verdict of its own): ${w.duplicated.length} token(s): ${h(w.duplicated.slice(0, 10).join(', '))}</p>`);
       if (w.caughtUp === false) parts.push('<p class="bad">A replica still lacked ids of the primary when the wait ran out: the per-replica figures may count lag as loss.</p>');
       parts.push(
         table(

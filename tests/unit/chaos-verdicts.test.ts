@@ -167,6 +167,16 @@ test('lost or unexpected writes fail, naming the ids', () => {
   const v = byTol(evaluate(experiment(), journal(), rec(probe(), { lostWrites: lost }), []).verdicts, /write lost/);
   assert.equal(v.ok, false);
   assert.match(v.actual, /lost 2 \(17, 18\); unexpected 1/);
+  assert.equal(byTol(evaluate(experiment(), journal(), rec(probe(), { lostWrites: noLost }), []).verdicts, /stored twice/).ok, true);
+});
+
+test('a write stored twice (a re-sent create that ran twice) fails its own verdict, naming the token', () => {
+  const dup: LostWriteResult = { ...noLost, duplicated: ['gdw-0000abcd-7'] };
+  const vs = evaluate(experiment(), journal(), rec(probe(), { lostWrites: dup }), []).verdicts;
+  assert.equal(byTol(vs, /write lost/).ok, true);
+  const v = byTol(vs, /stored twice/);
+  assert.equal(v.ok, false);
+  assert.match(v.actual, /duplicated 1 \(gdw-0000abcd-7\)/);
 });
 
 test('run status, rollbacks, steady state and rollback expectations are verdicts too', () => {
