@@ -83,6 +83,44 @@ describe('stack:up on the embedded default', () => {
     assert.ok(!todoList.json.some((i: any) => i.id === id), 'a DONE item is no longer listed as TODO');
   });
 
+  it('answers a repeated create with the same Idempotency-Key with the first item (API and web form)', async () => {
+    const title = `idem-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const key = `it-${title}`;
+    const create = (body: object, k: string) =>
+      http(`${api}/todo`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': k }, body: JSON.stringify(body) });
+    const first = await create({ title, content: 'once' }, key);
+    assert.equal(first.status, 201, first.body);
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    const again = await create({ title, content: 'once' }, key);
+    assert.equal(again.status, 201, again.body);
+    assert.equal(again.json.id, first.json.id);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    const other = await create({ title: `${title}-other`, content: 'once' }, key);
+    assert.equal(other.status, 422, other.body);
+    assert.match(other.json.message, /^Idempotency-Key: /);
+    const bad = await create({ title, content: 'once' }, 'not a token');
+    assert.equal(bad.status, 400, bad.body);
+    assert.match(bad.json.message, /^Idempotency-Key: expected/);
+
+    // the web form passes the browser's key on: a re-sent form makes one item
+    const webTitle = `${title}-web`;
+    const form = () =>
+      http(`${t.ingressUrl}/items`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `${key}-web` },
+        body: new URLSearchParams({ title: webTitle, content: 'form' }).toString(),
+      });
+    assert.equal((await form()).status, 303);
+    assert.equal((await form()).status, 303);
+    const listed = await eventually(async () => {
+      const items = ((await http(`${api}/todo?status=TODO&limit=1000`)).json ?? []) as Array<{ id: number; title: string }>;
+      return items.some((i) => i.title === title) && items.some((i) => i.title === webTitle) ? items : undefined;
+    }, 10_000, 'both items listed by a replica');
+    assert.equal(listed.filter((i) => i.title === title).length, 1, 'one row for the API key');
+    assert.equal(listed.filter((i) => i.title === webTitle).length, 1, 'one row for the web key');
+  });
+
   it('serves the frontend assets through the frontend nginx', async () => {
     const page = await http(`${t.ingressUrl}/`);
     const asset = page.body.match(/(?:href|src)="(\/assets\/[^"]+)"/);
