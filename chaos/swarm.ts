@@ -3,6 +3,21 @@
 import type Dockerode from 'dockerode';
 import { ConfigError, DockerError, TimeoutError, InterruptedError } from '../scripts/lib/errors.ts';
 
+/** The fields of a Docker task (GET /tasks) this code reads: the one wire shape of a task. */
+export interface RawTask {
+  ID: string;
+  ServiceID: string;
+  Slot?: number;
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+}
+
+/** node id -> hostname (the id when a node reports none), from GET /nodes */
+export function hostnamesById(nodes: Array<{ ID?: string; Description?: { Hostname?: string } }>): Map<string, string> {
+  return new Map(nodes.map((n) => [n.ID ?? '', n.Description?.Hostname ?? n.ID ?? '']));
+}
+
 export interface TaskView {
   id: string;
   service: string;
@@ -95,13 +110,13 @@ export async function updateNode(swarm: Dockerode, hostname: string, patch: { Av
   await swarm.getNode(raw.ID).update({ _query: { version: raw.Version.Index }, _body: spec } as never);
 }
 
-function toTaskView(t: any, serviceName: string, nodesById: Map<string, string>): TaskView {
+function toTaskView(t: RawTask, serviceName: string, nodesById: Map<string, string>): TaskView {
   return {
     id: t.ID,
     service: serviceName,
     slot: t.Slot,
     nodeId: t.NodeID ?? '',
-    node: nodesById.get(t.NodeID) ?? t.NodeID ?? '',
+    node: nodesById.get(t.NodeID ?? '') ?? t.NodeID ?? '',
     state: t.Status?.State ?? 'unknown',
     desired: t.DesiredState ?? 'unknown',
     containerId: t.Status?.ContainerStatus?.ContainerID || undefined,
@@ -116,7 +131,7 @@ export async function listTasks(swarm: Dockerode, service: string, desired: stri
   if (desired) filters['desired-state'] = [desired];
   const [tasks, nodes] = await Promise.all([swarm.listTasks({ filters }), listNodes(swarm)]);
   const byId = new Map(nodes.map((n) => [n.id, n.hostname]));
-  return tasks.map((t: any) => toTaskView(t, service, byId));
+  return (tasks as RawTask[]).map((t) => toTaskView(t, service, byId));
 }
 
 /** Running tasks with a container, oldest slot first: the ones a fault can act on. */

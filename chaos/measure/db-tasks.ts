@@ -1,6 +1,7 @@
 // Finds the running task containers of a DB service: which node (hostname = local-swarm node
 // container) and which container id, so a command can be exec'd in them.
 import type Dockerode from 'dockerode';
+import { hostnamesById, type RawTask } from '../swarm.ts';
 
 export const DB_SERVICES = { primary: 'todo_mysql_master', replica: 'todo_mysql_slave' } as const;
 
@@ -14,21 +15,12 @@ export interface TaskContainer {
   containerId: string;
 }
 
-interface RawTask {
-  ID: string;
-  ServiceID: string;
-  Slot?: number;
-  NodeID?: string;
-  DesiredState?: string;
-  Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
-}
-
 export async function runningTaskContainers(swarm: Dockerode, service: string): Promise<TaskContainer[]> {
   const [tasks, nodes] = await Promise.all([
     swarm.listTasks({ filters: { service: [service], 'desired-state': ['running'] } }) as Promise<RawTask[]>,
     swarm.listNodes(),
   ]);
-  const hostname = new Map(nodes.map((n) => [n.ID as string, (n.Description?.Hostname ?? n.ID) as string]));
+  const hostname = hostnamesById(nodes);
   return tasks
     .filter((t) => t.Status?.State === 'running' && t.Status.ContainerStatus?.ContainerID && t.NodeID)
     .map((t) => ({

@@ -4,6 +4,23 @@
 // dropped_iterations, and reported rather than silently delayed). Bounded in count and time.
 import { realClock, type Clock } from './clock.ts';
 
+/** What every open-loop measurement through the ingress takes (the probe, the write ledger). */
+export interface IngressLoopOptions {
+  ingressUrl: URL;
+  ratePerSec: number;
+  timeoutMs: number;
+  maxDurationMs: number;
+  signal: AbortSignal;
+  /** the fault active now, stamped on every sample */
+  fault: () => string | undefined;
+  clock?: Clock;
+}
+
+/** Enough slots for every request of one timeout window, so drops mean a stalled client, not a slow server. */
+export function inFlightBound(ratePerSec: number, timeoutMs: number): number {
+  return Math.ceil((ratePerSec * timeoutMs) / 1000) + 2;
+}
+
 export interface OpenLoopOptions {
   ratePerSec: number;
   maxInFlight: number;

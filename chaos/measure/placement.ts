@@ -1,6 +1,7 @@
 // Task placement over the run: every second, every task of every service (which node, which
 // state); only changes are written to placement.jsonl, so the file is a timeline of moves.
 import type Dockerode from 'dockerode';
+import { hostnamesById, type RawTask } from '../swarm.ts';
 import { realClock } from './clock.ts';
 import type { PlacementSample } from '../../scripts/lib/run-folder.ts';
 import { JsonlSink } from './jsonl-sink.ts';
@@ -15,15 +16,6 @@ export interface PlacementOptions {
   log: (line: string) => void;
 }
 
-interface RawTask {
-  ID: string;
-  ServiceID: string;
-  Slot?: number;
-  NodeID?: string;
-  DesiredState?: string;
-  Status?: { State?: string };
-}
-
 /** Current placement of every task, as samples stamped t. */
 export async function placementSnapshot(swarm: Dockerode, t: number, prefixes?: string[]): Promise<PlacementSample[]> {
   const [tasks, services, nodes] = await Promise.all([
@@ -32,7 +24,7 @@ export async function placementSnapshot(swarm: Dockerode, t: number, prefixes?: 
     swarm.listNodes(),
   ]);
   const serviceName = new Map(services.map((s) => [s.ID, s.Spec?.Name ?? s.ID]));
-  const hostname = new Map(nodes.map((n) => [n.ID as string, (n.Description?.Hostname ?? n.ID) as string]));
+  const hostname = hostnamesById(nodes);
   return tasks
     .map((task) => {
       const s: PlacementSample = {

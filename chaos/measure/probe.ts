@@ -3,10 +3,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { ProbeSample } from '../../scripts/lib/run-folder.ts';
-import { type Clock, realClock } from './clock.ts';
+import { realClock } from './clock.ts';
 import { httpRequest, type HttpResult } from './http-request.ts';
 import { JsonlSink } from './jsonl-sink.ts';
-import { runOpenLoop, type OpenLoopResult } from './open-loop.ts';
+import { inFlightBound, runOpenLoop, type IngressLoopOptions, type OpenLoopResult } from './open-loop.ts';
 import { joinUrl } from './target.ts';
 
 export interface ProbeEndpoint {
@@ -24,17 +24,11 @@ export const CONN_MODES: ConnMode[] = ['keepalive', 'fresh'];
 
 export type ProbeSend = (endpoint: ProbeEndpoint, conn: ConnMode) => Promise<HttpResult>;
 
-export interface ProbeOptions {
-  ingressUrl: URL;
+export interface ProbeOptions extends IngressLoopOptions {
   /** requests per second for each endpoint and connection mode */
   ratePerSec: number;
-  timeoutMs: number;
-  maxDurationMs: number;
-  signal: AbortSignal;
-  fault: () => string | undefined;
   onSample: (s: ProbeSample) => void;
   endpoints?: ProbeEndpoint[];
-  clock?: Clock;
   /** replaces the HTTP layer (unit tests) */
   send?: ProbeSend;
 }
@@ -42,11 +36,6 @@ export interface ProbeOptions {
 export interface ProbeStreamResult extends OpenLoopResult {
   endpoint: string;
   conn: ConnMode;
-}
-
-/** Enough slots for every request of one timeout window, so drops mean a stalled client, not a slow server. */
-export function inFlightBound(ratePerSec: number, timeoutMs: number): number {
-  return Math.ceil((ratePerSec * timeoutMs) / 1000) + 2;
 }
 
 function httpSender(base: URL, ratePerSec: number, timeoutMs: number): { send: ProbeSend; close: () => void } {

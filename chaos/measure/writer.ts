@@ -6,24 +6,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { RwLagSample, WriteRecord } from '../../scripts/lib/run-folder.ts';
-import { type Clock, realClock } from './clock.ts';
+import { realClock } from './clock.ts';
 import { httpRequest, type HttpResult } from './http-request.ts';
 import { JsonlSink } from './jsonl-sink.ts';
-import { runOpenLoop } from './open-loop.ts';
+import { inFlightBound, runOpenLoop, type IngressLoopOptions } from './open-loop.ts';
 import { RwLagTracker } from './rw-lag.ts';
 import { joinUrl } from './target.ts';
 import { newRunTag, writeTitle, writeToken } from './write-token.ts';
 
-export interface WriterOptions {
-  ingressUrl: URL;
-  ratePerSec: number;
-  timeoutMs: number;
-  maxDurationMs: number;
-  signal: AbortSignal;
-  fault: () => string | undefined;
+export interface WriterOptions extends IngressLoopOptions {
   rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
   tag?: string;
-  clock?: Clock;
   /** replaces the HTTP layer (unit tests): POST body and its Idempotency-Key -> result with body */
   post?: (body: string, idemKey: string) => Promise<HttpResult>;
   fetchList?: () => Promise<HttpResult>;
@@ -63,7 +56,7 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
   const rwSink = new JsonlSink<RwLagSample>(runDir, 'rw-lag.jsonl');
   const stats: WriterStats = { tag, attempted: 0, acknowledged: 0, failed: 0, dropped: 0, rwLagSamples: 0, rwLagUnresolved: 0 };
   const Agent = opts.ingressUrl.protocol === 'https:' ? https.Agent : http.Agent;
-  const agent = new Agent({ keepAlive: true, maxSockets: Math.ceil((opts.ratePerSec * opts.timeoutMs) / 1000) + 2 });
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlightBound(opts.ratePerSec, opts.timeoutMs) });
   const createUrl = joinUrl(opts.ingressUrl, '/api/todo');
   const post =
     opts.post ??
@@ -101,7 +94,7 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
       await runOpenLoop(
         {
           ratePerSec: opts.ratePerSec,
-          maxInFlight: Math.ceil((opts.ratePerSec * opts.timeoutMs) / 1000) + 2,
+          maxInFlight: inFlightBound(opts.ratePerSec, opts.timeoutMs),
           maxRequests: Math.ceil((opts.maxDurationMs / 1000) * opts.ratePerSec),
           maxDurationMs: opts.maxDurationMs,
           signal: opts.signal,
