@@ -16,6 +16,7 @@ import apiUpdateRollback from './api-update-rollback.ts';
 import primaryRestart from './primary-restart.ts';
 import replicaReplicationStopped from './replica-replication-stopped.ts';
 import networkPartition from './network-partition.ts';
+import nodePartition from './node-partition.ts';
 import apiNetemLatency from './api-netem-latency.ts';
 
 export const experiments: ReadonlyMap<string, Experiment> = new Map(
@@ -35,6 +36,7 @@ export const experiments: ReadonlyMap<string, Experiment> = new Map(
     primaryRestart,
     replicaReplicationStopped,
     networkPartition,
+    nodePartition,
     apiNetemLatency,
   ].map((e) => [e.id, e]),
 );

@@ -20,7 +20,7 @@ export const drainNode: Fault<Params, Entry> = {
   needsHost: false,
   schema,
   describe: (p) =>
-    `drain node ${p.node ?? `<random worker without ${p.avoidServices.join(', ') || 'restriction'}${p.preferAvoidServices.length ? `, preferably without ${p.preferAvoidServices.join(', ')}` : ''}>`} (availability=drain); undo: availability=active`,
+    `drain node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}${p.preferAvoidServices.length ? `, preferably without ${p.preferAvoidServices.join(', ')}` : ''}>`} (availability=drain); undo: availability=active`,
   targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),
   async prepare(ctx, p, name) {
     const node = await pickNode(ctx, p, 'drain-node');

@@ -29,7 +29,7 @@ export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
     summary: a.summary,
     needsHost: true,
     schema: nodePickSchema,
-    describe: (p) => `${a.verb} node ${p.node ?? `<random worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (docker ${a.verb} on the host); ${a.undoText}`,
+    describe: (p) => `${a.verb} node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (docker ${a.verb} on the host); ${a.undoText}`,
     targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),
     async prepare(ctx, p, name) {
       needHost(ctx, a.kind);

@@ -7,7 +7,7 @@ import { listNodes, listTasks, waitFor, type NodeView } from '../swarm.ts';
 import { shuffle } from './pick.ts';
 import type { ChaosContext } from './types.ts';
 
-/** Params of every node-level fault: a named node, or a random worker avoiding the DB primary's node. */
+/** Params of every node-level fault: a named node, or the busiest worker avoiding the DB primary's node. */
 export const nodePickSchema = z.object({
   node: z.string().min(1).optional(),
   avoidServices: z.array(z.string()).default(['todo_mysql_master']),

@@ -1,10 +1,12 @@
-// Cut a task (iptables DROP on every non-loopback interface of its netns) or a whole node (its
-// container disconnected from the host network) off the network. Undo heals: rules removed, or the
-// node reconnected with the same IP and aliases so the swarm finds it again.
+// Cut a task (iptables DROP on every non-loopback interface of its netns) or a whole node (iptables
+// DROP on the node's link to the other nodes: in, out and forwarded, so the overlay, the managers
+// and everything its tasks send are cut) off the network. Undo heals: the rules are removed. The
+// node keeps its address, so the swarm finds it again (disconnecting the container instead would
+// lose the address on networks without a user-configured subnet).
 import { z } from 'zod';
 import { ConfigError } from '../../scripts/lib/errors.ts';
-import { needHost, type Fault, type UndoEntry } from './types.ts';
-import { pickNode, waitNodeReady } from './nodes.ts';
+import { execOk, needHost, type Fault, type UndoEntry } from './types.ts';
+import { hostState, pickNode, waitNodeReady } from './nodes.ts';
 import { inNetns, pickTaskRefs, type TaskRef } from './task-netns.ts';
 
 const schema = z
@@ -20,8 +22,9 @@ type Params = z.infer<typeof schema>;
 interface Entry extends UndoEntry {
   tasks?: TaskRef[];
   node?: string;
+  /** the node's interface on the network the nodes share (where its address lives) */
+  iface?: string;
   network?: string;
-  endpoint?: { ip?: string; aliases?: string[] };
 }
 
 const CHAIN = 'GAMEDAY_CHAOS';
@@ -39,15 +42,40 @@ const HEAL = [
   `iptables -X ${CHAIN} 2>/dev/null || true`,
 ].join('; ');
 
+// A node: only its link to the other nodes (its own bridges and the tasks' loopback stay), in the
+// node's own netns, where its engine, the overlay's VXLAN and its tasks' forwarded traffic pass.
+const NODE_CHAIN = 'GAMEDAY_CHAOS_NODE';
+const NODE_RULES = (iface: string) => [
+  ['INPUT', `-i ${iface}`],
+  ['OUTPUT', `-o ${iface}`],
+  ['FORWARD', `-i ${iface}`],
+  ['FORWARD', `-o ${iface}`],
+];
+export function nodeCutScript(iface: string): string {
+  return [
+    `iptables -N ${NODE_CHAIN} 2>/dev/null || true`,
+    `iptables -F ${NODE_CHAIN}`,
+    `iptables -A ${NODE_CHAIN} -j DROP`,
+    ...NODE_RULES(iface).map(([c, m]) => `{ iptables -C ${c} ${m} -j ${NODE_CHAIN} 2>/dev/null || iptables -I ${c} 1 ${m} -j ${NODE_CHAIN}; }`),
+  ].join(' && ');
+}
+export function nodeHealScript(iface: string): string {
+  return [
+    ...NODE_RULES(iface).map(([c, m]) => `while iptables -D ${c} ${m} -j ${NODE_CHAIN} 2>/dev/null; do :; done`),
+    `iptables -F ${NODE_CHAIN} 2>/dev/null || true`,
+    `iptables -X ${NODE_CHAIN} 2>/dev/null || true`,
+  ].join('; ');
+}
+
 export const partition: Fault<Params, Entry> = {
   kind: 'partition',
-  summary: 'cut a task (iptables DROP in its netns) or a node (disconnected from the host network) off; undo heals',
+  summary: 'cut a task (iptables DROP in its netns) or a node (iptables DROP on its link to the other nodes) off; undo heals',
   needsHost: true,
   schema,
   describe: (p) =>
     p.mode === 'task'
       ? `partition ${p.count} task(s) of ${p.service}: DROP all non-loopback traffic in their netns; undo: remove the rules`
-      : `partition node ${p.node ?? '<random worker>'}: disconnect its container from the host network; undo: reconnect with the same IP`,
+      : `partition node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}>`}: DROP everything on its link to the other nodes (in, out, forwarded); undo: remove the rules, wait until Ready`,
   targets: (p) => ({ services: p.service ? [p.service] : [], nodes: p.node ? [p.node] : [] }),
   async prepare(ctx, p, name) {
     if (p.mode === 'task') {
@@ -56,16 +84,12 @@ export const partition: Fault<Params, Entry> = {
     const { host, hostNetwork } = needHost(ctx, 'partition');
     const node = await pickNode(ctx, p, 'partition');
     const info = await host.getContainer(node.hostname).inspect();
-    const ep = info.NetworkSettings.Networks[hostNetwork];
-    if (!ep) throw new ConfigError(`partition: node ${node.hostname} is not attached to ${hostNetwork}`);
-    return {
-      kind: 'partition',
-      name,
-      params: p,
-      node: node.hostname,
-      network: hostNetwork,
-      endpoint: { ip: ep.IPAMConfig?.IPv4Address || ep.IPAddress, aliases: (ep.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)) },
-    };
+    const ip: string | undefined = info.NetworkSettings.Networks[hostNetwork]?.IPAddress;
+    if (!ip) throw new ConfigError(`partition: node ${node.hostname} has no address on ${hostNetwork}`);
+    const out = await execOk(ctx, node.hostname, ['ip', '-o', '-4', 'addr', 'show', 'to', ip], `find the interface of ${ip}`, 10_000);
+    const iface = /^\d+:\s+([A-Za-z0-9_.-]+)[@:\s]/.exec(out)?.[1];
+    if (!iface) throw new ConfigError(`partition: no interface of node ${node.hostname} holds ${ip} (ip addr: ${out.trim().slice(0, 120) || 'nothing'})`);
+    return { kind: 'partition', name, params: p, node: node.hostname, iface, network: hostNetwork };
   },
   async inject(ctx, entry) {
     if (entry.tasks) {
@@ -75,9 +99,8 @@ export const partition: Fault<Params, Entry> = {
       }
       return entry;
     }
-    const { host } = needHost(ctx, 'partition');
-    ctx.log(`disconnect node ${entry.node} from ${entry.network}`);
-    await host.getNetwork(entry.network!).disconnect({ Container: entry.node, Force: true });
+    ctx.log(`cut node ${entry.node} off ${entry.network} (iptables DROP on ${entry.iface})`);
+    await execOk(ctx, entry.node!, ['sh', '-c', nodeCutScript(entry.iface!)], `cut node ${entry.node}`, 20_000);
     return entry;
   },
   async undo(ctx, entry) {
@@ -86,16 +109,11 @@ export const partition: Fault<Params, Entry> = {
       return;
     }
     const { host } = needHost(ctx, 'partition');
-    const info = await host.getContainer(entry.node!).inspect();
-    if (!info.NetworkSettings.Networks[entry.network!]) {
-      ctx.log(`reconnect node ${entry.node} to ${entry.network} (${entry.endpoint?.ip})`);
-      await host.getNetwork(entry.network!).connect({
-        Container: entry.node,
-        EndpointConfig: {
-          IPAMConfig: entry.endpoint?.ip ? { IPv4Address: entry.endpoint.ip } : undefined,
-          Aliases: entry.endpoint?.aliases,
-        },
-      });
+    const state = await hostState(host, entry.node!);
+    if (state === 'stopped' || state === 'missing') {
+      ctx.log(`node ${entry.node} is ${state}: its rules went with it`);
+    } else {
+      await execOk(ctx, entry.node!, ['sh', '-c', nodeHealScript(entry.iface ?? 'eth0')], `heal node ${entry.node}`, 20_000);
     }
     await waitNodeReady(ctx.swarm, entry.node!);
   },

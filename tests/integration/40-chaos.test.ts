@@ -109,7 +109,7 @@ describe('npm run chaos on the embedded default', () => {
     const before = await serviceVersions();
     const r = await chaos(['worker-node-kill', '--dry-run']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /kill node <random worker without todo_mysql_master> \(docker kill on the host\); undo: docker start/);
+    assert.match(r.stdout, /kill node <busiest worker without todo_mysql_master> \(docker kill on the host\); undo: docker start/);
     assert.match(r.stderr, /dry run: .* is a swarm marked for chaos/);
     assert.equal(await serviceVersions(), before);
     assert.ok(!fs.existsSync(ledger) || JSON.parse(fs.readFileSync(ledger, 'utf8')).records.length === 0);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { badUpdate } from '../../chaos/faults/bad-update.ts';
 import { killNode } from '../../chaos/faults/kill-node.ts';
+import { nodeCutScript, nodeHealScript, partition } from '../../chaos/faults/partition.ts';
 import { pauseNode } from '../../chaos/faults/pause-node.ts';
 import { rollingUpdate } from '../../chaos/faults/rolling-update.ts';
 import type { ChaosContext } from '../../chaos/faults/types.ts';
@@ -45,7 +46,7 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
 
 test('kill-node / pause-node plan lines', () => {
   const p = killNode.schema.parse({});
-  assert.equal(killNode.describe(p), 'kill node <random worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
+  assert.equal(killNode.describe(p), 'kill node <busiest worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
   assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then its task containers)');
   assert.deepEqual(killNode.targets(killNode.schema.parse({ node: 'w1' })), { services: [], nodes: ['w1'] });
   assert.equal(killNode.needsHost && pauseNode.needsHost, true);
@@ -144,4 +145,46 @@ test('bad-update: a failing healthcheck with failure_action=rollback; notes whet
   assert.equal(entry.notes?.rolledBack, true);
   assert.equal(typeof entry.notes?.settleMs, 'number');
   assert.deepEqual(badUpdate.targets(badUpdate.schema.parse({ service: 'api' })), { services: ['api'], nodes: [] });
+});
+
+test('partition node: finds the link by the node address, DROPs it in the node netns; undo removes exactly those rules', async () => {
+  const calls: string[] = [];
+  const ctx: ChaosContext = {
+    ...nodeCtx({ w1: 'running' }, calls),
+    host: {
+      getContainer: (name: string) => ({
+        inspect: async () => ({ State: { Running: true, Paused: false }, NetworkSettings: { Networks: { net: { IPAddress: '172.18.0.6' } } }, Name: name }),
+      }),
+    } as never,
+    nodeExec: (async (node: string, cmd: string[]) => {
+      calls.push(`${node}: ${cmd.join(' ')}`);
+      const stdout = cmd[0] === 'ip' ? '47: eth1    inet 172.18.0.6/16 brd 172.18.255.255 scope global eth1\\       valid_lft forever\n' : '';
+      return { stdout, stderr: '', exitCode: 0 };
+    }) as never,
+  };
+  const p = partition.schema.parse({ mode: 'node', node: 'w1' });
+  assert.match(partition.describe(p), /^partition node w1: DROP everything on its link/);
+  const entry = await partition.prepare(ctx, p, 'np');
+  assert.deepEqual({ node: entry.node, iface: entry.iface }, { node: 'w1', iface: 'eth1' });
+  assert.deepEqual(calls, ['w1: ip -o -4 addr show to 172.18.0.6']);
+  await partition.inject(ctx, entry);
+  assert.equal(calls[1], `w1: sh -c ${nodeCutScript('eth1')}`);
+  await partition.undo(ctx, entry);
+  assert.equal(calls[2], `w1: sh -c ${nodeHealScript('eth1')}`);
+
+  // every rule the cut inserts is one the heal deletes (same chain, same match)
+  const inserted = [...nodeCutScript('eth1').matchAll(/iptables -I (\w+) 1 (.+?) -j (\w+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  const deleted = [...nodeHealScript('eth1').matchAll(/iptables -D (\w+) (.+?) -j (\w+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  assert.equal(inserted.length, 4, 'in, out and forwarded both ways');
+  assert.deepEqual(deleted.sort(), inserted.sort());
+});
+
+test('partition node: a node without an address on the shared network is a clear error before anything is cut', async () => {
+  const calls: string[] = [];
+  const ctx: ChaosContext = {
+    ...nodeCtx({ w1: 'running' }, calls),
+    host: { getContainer: () => ({ inspect: async () => ({ NetworkSettings: { Networks: {} } }) }) } as never,
+  };
+  await assert.rejects(partition.prepare(ctx, partition.schema.parse({ mode: 'node', node: 'w1' }), 'np'), /partition: node w1 has no address on net/);
+  assert.deepEqual(calls, []);
 });

@@ -15,7 +15,7 @@ import { tmpDir } from './chaos-fakes.ts';
 
 const REQUIRED = [
   'api-kill-task', 'web-kill-task', 'nginx-kill-task', 'replica-kill-task', 'worker-node-kill', 'node-pause', 'node-drain',
-  'api-scale', 'api-rolling-update', 'api-bad-update', 'primary-restart', 'replica-replication-stopped', 'network-partition', 'api-netem-latency',
+  'api-scale', 'api-rolling-update', 'api-bad-update', 'primary-restart', 'replica-replication-stopped', 'network-partition', 'node-partition', 'api-netem-latency',
 ];
 
 test('every required experiment is registered, plans against the fault registry and describes each step', () => {
@@ -44,6 +44,9 @@ test('the default game-day plan covers every fault kind', () => {
   const plan = loadPlan(DEFAULT_PLAN);
   const kinds = new Set(plan.experiments.flatMap((e) => e.method.flatMap((s) => (s.type === 'fault' ? [s.fault] : []))));
   for (const k of faults.keys()) assert.ok(kinds.has(k), `default plan misses fault kind ${k}`);
+  // the issue's "cut a container or a node off its overlay network": both modes of partition
+  const modes = plan.experiments.flatMap((e) => e.method.flatMap((s) => (s.type === 'fault' && s.fault === 'partition' ? [(s.params as { mode?: string }).mode] : [])));
+  assert.deepEqual([...new Set(modes)].sort(), ['node', 'task']);
 });
 
 test('bad plan files: ConfigError naming the file, the entry and the field', () => {
