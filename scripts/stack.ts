@@ -9,17 +9,20 @@ import { replicaStates } from './lib/swarm/deploy.ts';
 import { serviceStates } from './lib/swarm/state.ts';
 import { defaults } from './lib/defaults.ts';
 
+// plain tables like every other command: cli-table3's default red/grey would go to logs and pipes too
+const PLAIN = { head: [] as string[], border: [] as string[] };
+
 async function status(dockerHost?: string): Promise<number> {
   const docker = swarmDocker(dockerHost ?? process.env.DOCKER_HOST ?? localTarget().dockerHost);
   const nodes = await docker.listNodes();
-  const nt = new Table({ head: ['node', 'role', 'status', 'availability'] });
+  const nt = new Table({ head: ['node', 'role', 'status', 'availability'], style: PLAIN });
   for (const n of nodes) nt.push([n.Description?.Hostname ?? n.ID, n.Spec?.Role ?? '', n.Status?.State ?? '', n.Spec?.Availability ?? '']);
   console.log(nt.toString());
-  const st = new Table({ head: ['service', 'running/desired', 'image'] });
+  const st = new Table({ head: ['service', 'running/desired', 'image'], style: PLAIN });
   const states = await serviceStates(docker);
   for (const s of states) st.push([s.name, `${s.running}/${s.desired}`, s.image]);
   console.log(st.toString());
-  const rt = new Table({ head: ['replica', 'node', 'io thread', 'sql thread', 'heartbeat lag ms', 'Seconds_Behind_Master'] });
+  const rt = new Table({ head: ['replica', 'node', 'io thread', 'sql thread', 'heartbeat lag ms', 'Seconds_Behind_Master'], style: PLAIN });
   for (const r of await replicaStates(docker)) {
     rt.push([r.task, r.node, String(r.ioRunning), String(r.sqlRunning), String(r.heartbeatLagMs), String(r.secondsBehindMaster)]);
   }
