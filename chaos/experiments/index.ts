@@ -7,6 +7,7 @@ import nginxKillTask from './nginx-kill-task.ts';
 import replicaKillTask from './replica-kill-task.ts';
 import workerNodeKill from './worker-node-kill.ts';
 import nodePause from './node-pause.ts';
+import engineHang from './engine-hang.ts';
 import nodeDrain from './node-drain.ts';
 import apiScale from './api-scale.ts';
 import apiRollingUpdate from './api-rolling-update.ts';
@@ -27,6 +28,7 @@ export const experiments: ReadonlyMap<string, Experiment> = new Map(
     replicaKillTask,
     workerNodeKill,
     nodePause,
+    engineHang,
     nodeDrain,
     apiScale,
     apiRollingUpdate,

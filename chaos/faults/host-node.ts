@@ -14,8 +14,10 @@ export interface NodeEntry extends UndoEntry {
 export interface HostNodeAction {
   kind: string;
   summary: string;
-  /** "kill" / "pause": the plan line says `<verb> node X (docker <verb> on the host)` */
+  /** "kill" / "pause": the plan line says `<verb> node X (<how>)` */
   verb: string;
+  /** how it is done (default: `docker <verb> on the host`) */
+  how?: string;
   /** the undo half of the plan line */
   undoText: string;
   act: (container: Dockerode.Container, ctx: ChaosContext, node: string) => Promise<unknown>;
@@ -29,7 +31,7 @@ export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
     summary: a.summary,
     needsHost: true,
     schema: nodePickSchema,
-    describe: (p) => `${a.verb} node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (docker ${a.verb} on the host); ${a.undoText}`,
+    describe: (p) => `${a.verb} node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (${a.how ?? `docker ${a.verb} on the host`}); ${a.undoText}`,
     targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),
     async prepare(ctx, p, name) {
       needHost(ctx, a.kind);

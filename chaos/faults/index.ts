@@ -4,6 +4,7 @@ import type { Fault } from './types.ts';
 import { killTasks } from './kill-tasks.ts';
 import { killNode } from './kill-node.ts';
 import { pauseNode } from './pause-node.ts';
+import { hangEngine } from './hang-engine.ts';
 import { drainNode } from './drain-node.ts';
 import { scale } from './scale.ts';
 import { rollingUpdate } from './rolling-update.ts';
@@ -16,7 +17,7 @@ import { stopReplication } from './stop-replication.ts';
 export type FaultRegistry = ReadonlyMap<string, Fault>;
 
 export const faults: FaultRegistry = new Map<string, Fault>(
-  [killTasks, killNode, pauseNode, drainNode, scale, rollingUpdate, badUpdate, restartPrimary, partition, netem, stopReplication].map(
+  [killTasks, killNode, pauseNode, hangEngine, drainNode, scale, rollingUpdate, badUpdate, restartPrimary, partition, netem, stopReplication].map(
     (f) => [f.kind, f as Fault],
   ),
 );

@@ -19,8 +19,8 @@ const target = localTarget();
 const swarm = swarmDocker(target.dockerHost);
 const outDir = path.join(repoRoot, 'test-artifacts', 'gameday');
 const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), NO_COLOR: '1' };
-/** CI gives the whole suite 90 min; the game day's share of it */
-const BUDGET_MS = 15 * 60_000;
+/** CI gives the whole suite 90 min; the game day's share of it (17 experiments took ~11 min here) */
+const BUDGET_MS = 18 * 60_000;
 
 describe('npm run gameday on the embedded default', () => {
   before(async () => {

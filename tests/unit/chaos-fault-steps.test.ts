@@ -6,6 +6,7 @@ import { badUpdate } from '../../chaos/faults/bad-update.ts';
 import { killNode } from '../../chaos/faults/kill-node.ts';
 import { nodeCutScript, nodeHealScript, partition } from '../../chaos/faults/partition.ts';
 import { pauseNode } from '../../chaos/faults/pause-node.ts';
+import { hangEngine } from '../../chaos/faults/hang-engine.ts';
 import { rollingUpdate } from '../../chaos/faults/rolling-update.ts';
 import type { ChaosContext } from '../../chaos/faults/types.ts';
 import { fakeCtx } from './chaos-fakes.ts';
@@ -48,6 +49,10 @@ test('kill-node / pause-node plan lines', () => {
   const p = killNode.schema.parse({});
   assert.equal(killNode.describe(p), 'kill node <busiest worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
   assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then its task containers)');
+  assert.equal(
+    hangEngine.describe(hangEngine.schema.parse({ node: 'w2' })),
+    "hang the engine of node w2 (docker pause of the node container alone: its tasks keep running); undo: docker unpause (the node's engine), wait until Ready",
+  );
   assert.deepEqual(killNode.targets(killNode.schema.parse({ node: 'w1' })), { services: [], nodes: ['w1'] });
   assert.equal(killNode.needsHost && pauseNode.needsHost, true);
 });
@@ -56,6 +61,8 @@ test('kill-node sends SIGKILL, pause-node pauses, each to the picked node', asyn
   for (const [fault, expected] of [
     [killNode, 'kill w1 {"signal":"SIGKILL"}'],
     [pauseNode, 'in w1: pause tasks,pause w1'],
+    // only the engine: the node container, not its tasks
+    [hangEngine, 'pause w1'],
   ] as const) {
     const calls: string[] = [];
     const ctx = nodeCtx({ w1: 'running' }, calls);
@@ -68,7 +75,7 @@ test('kill-node sends SIGKILL, pause-node pauses, each to the picked node', asyn
 });
 
 test('node undo brings the container back from any state, then waits until Ready', async () => {
-  for (const fault of [killNode, pauseNode]) {
+  for (const fault of [killNode, pauseNode, hangEngine]) {
     for (const [state, back] of [
       ['paused', ['unpause w1']],
       ['stopped', ['start w1']],
