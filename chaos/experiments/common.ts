@@ -25,3 +25,10 @@ export const TIMING = { beforeMs: 5000, afterMs: 5000, recoveryTimeoutMs: 120_00
 
 /** What a kill of one of two tasks may cost at most: a few requests in flight. */
 export const ONE_TASK_LOST = { minAvailability: 99, maxOutageMs: 3000, maxRecoveryMs: 60_000 };
+
+/** A whole worker gone for a while: Swarm needs missed heartbeats before it moves the tasks. */
+export const NODE_TIMING = { ...TIMING, recoveryTimeoutMs: 180_000 };
+
+/** What a silent worker (frozen, cut off, engine hung) may cost: a dip while timeouts and checks
+ *  route around it, no long blackout of reads or of writes. */
+export const SILENT_NODE = { minAvailability: 70, maxOutageMs: 5000, maxWriteOutageMs: 5000, maxRecoveryMs: 150_000 };

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { ALL_SERVICES, STEADY, TIMING } from './common.ts';
+import { ALL_SERVICES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'node-partition',
@@ -13,6 +13,6 @@ export default defineExperiment({
   targets: { services: ALL_SERVICES },
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'partition', params: { mode: 'node' }, holdMs: 15_000 }],
-  tolerances: { minAvailability: 70, maxOutageMs: 5000, maxWriteOutageMs: 5000, maxRecoveryMs: 150_000 },
-  timing: { ...TIMING, recoveryTimeoutMs: 180_000 },
+  tolerances: SILENT_NODE,
+  timing: NODE_TIMING,
 });

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { ALL_SERVICES, STEADY, TIMING } from './common.ts';
+import { ALL_SERVICES, NODE_TIMING, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'worker-node-kill',
@@ -12,5 +12,5 @@ export default defineExperiment({
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'kill-node', params: {}, holdMs: 20_000 }],
   tolerances: { minAvailability: 80, maxOutageMs: 10_000, maxRecoveryMs: 150_000 },
-  timing: { ...TIMING, recoveryTimeoutMs: 180_000 },
+  timing: NODE_TIMING,
 });
