@@ -2,7 +2,7 @@
 // token in its title, and records every attempt (acknowledged = 2xx with an id) in writes.jsonl.
 // Acknowledged ids also feed the read-your-writes lag tracker (rw-lag.jsonl). The token is also the
 // create's Idempotency-Key, so the ingress and nginx may re-send it to another task when one goes
-// silent; a create that then ran twice would show up as an unexpected id in the lost-write check.
+// silent; a create that then ran twice fails the "no write stored twice" verdict (a duplicated token).
 import http from 'node:http';
 import https from 'node:https';
 import type { RwLagSample, WriteRecord } from '../../scripts/lib/run-folder.ts';
