@@ -1,0 +1,3 @@
+module swarm-gameday/engine
+
+go 1.25
