@@ -1,0 +1,133 @@
+package js
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"swarm-gameday/engine/internal/js/modules"
+	"swarm-gameday/engine/internal/metrics"
+)
+
+type sink struct {
+	mu      sync.Mutex
+	samples []metrics.Sample
+}
+
+func (s *sink) push(ss ...metrics.Sample) {
+	s.mu.Lock()
+	s.samples = append(s.samples, ss...)
+	s.mu.Unlock()
+}
+
+func newTestVU(t *testing.T, src string) (*VU, *bytes.Buffer) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.js")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(dir, "data.txt"), []byte("hello"), 0o644)
+	sc, err := Compile(p, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	var log bytes.Buffer
+	env := &Env{Script: sc, Env: map[string]string{"FOO": "bar"}, Registry: reg, Builtins: metrics.RegisterBuiltins(reg), Logger: NewLogger(&log)}
+	vu, err := NewVU(env, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vu, &log
+}
+
+func state(s *sink) *modules.State {
+	return &modules.State{Push: s.push, Group: metrics.NewRootGroup(), SystemTags: map[string]bool{"check": true, "group": true}}
+}
+
+func TestInteropAndChecks(t *testing.T) {
+	vu, log := newTestVU(t, `
+import { check, group } from 'k6';
+import k6 from 'k6';
+import { Trend } from 'k6/metrics';
+const t = new Trend('my_trend', true);
+const txt = open('./data.txt');
+export const options = { vus: 2, tags: { a: 'b' } };
+export default function (data) {
+  console.log('env', __ENV.FOO, txt, { x: 1 });
+  group('g1', () => { check(1, { 'is one': (v) => v === 1, 'is two': (v) => v === 2 }, { extra: 'y' }); });
+  k6.check(true, { ok: true });
+  t.add(12, { k: 'v' });
+  return data;
+}
+export async function asyncFn() { await new Promise((r) => setTimeout(r, 20)); throw new Error('late boom'); }
+export function busy() { for (;;) {} }
+`)
+	opts, err := vu.OptionsJSON()
+	if err != nil || string(opts) != `{"vus":2,"tags":{"a":"b"}}` {
+		t.Fatalf("options %s %v", opts, err)
+	}
+	s := &sink{}
+	st := state(s)
+	if err := vu.RunIteration(context.Background(), st, "default", []byte(`{"x":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), `level=info msg="env bar hello {\"x\":1}" source=console`) {
+		t.Errorf("log: %s", log.String())
+	}
+	var checks, trends int
+	for _, smp := range s.samples {
+		switch smp.Metric.Name {
+		case "checks":
+			checks++
+			if smp.Tags["check"] == "is one" && (smp.Tags["group"] != "::g1" || smp.Tags["extra"] != "y" || smp.Value != 1) {
+				t.Errorf("check sample %+v", smp)
+			}
+		case "my_trend":
+			trends++
+			if smp.Value != 12 || smp.Tags["k"] != "v" || smp.Metric.Contains != metrics.Time {
+				t.Errorf("trend sample %+v", smp)
+			}
+		}
+	}
+	if checks != 3 || trends != 1 {
+		t.Errorf("checks %d trends %d", checks, trends)
+	}
+	err = vu.RunIteration(context.Background(), state(s), "asyncFn", nil)
+	se, ok := err.(*ScriptError)
+	if !ok || !strings.Contains(se.Message, "late boom") {
+		t.Fatalf("async err %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = vu.RunIteration(ctx, state(s), "busy", nil)
+	if !IsInterrupted(err) || time.Since(start) > time.Second {
+		t.Fatalf("busy: %v after %v", err, time.Since(start))
+	}
+	// the VU is usable after an interrupt
+	if err := vu.RunIteration(context.Background(), state(s), "default", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownModule(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.js")
+	src := "import x from 'k6/nope'; export default function () {}"
+	sc, err := Compile(p, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	_, err = NewVU(&Env{Script: sc, Registry: reg, Logger: NewLogger(&bytes.Buffer{})}, 0)
+	if err == nil || !strings.Contains(err.Error(), `unknown module "k6/nope"`) {
+		t.Fatalf("got %v", err)
+	}
+}
