@@ -267,7 +267,7 @@ interface BackgroundLoad {
   done: Promise<{ verdict: string; failures: string[] }>;
 }
 
-/** The k6 mixed scenario at a constant rate for the whole session, artifacts in the run folder. */
+/** The mixed load scenario at a constant rate for the whole session, artifacts in the run folder. */
 async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: number, log: (l: string) => void): Promise<BackgroundLoad | undefined> {
   try {
     const { startLoad } = await import('../load/run/index.ts');
@@ -278,14 +278,13 @@ async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: n
         scenario: 'mixed',
         rate: o.load.rate,
         durationS: Math.ceil(estimateMs / 1000) + 60,
-        dashboard: true,
       },
       runDir: dir,
       tags: { session: o.kind, label: o.label },
       skipReachability: true,
       quiet: true,
     });
-    log(`k6 load: mixed scenario at ${o.load.rate} it/s in the background`);
+    log(`load: mixed scenario at ${o.load.rate} it/s in the background`);
     return h;
   } catch (err) {
     log(`warning: no k6 load in the background (${errText(err)}); the probe still measures`);

@@ -11,12 +11,12 @@ import { renderIfAvailable, runLoad } from './run/index.ts';
 import { renderSummary } from './run/render.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
-// "--k6-flag='--tag team=qa'" is two k6 arguments
+// "--engine-flag='--tag team=qa'" is two engine arguments
 const collectWords = (v: string, acc: string[]) => [...acc, ...v.split(/\s+/).filter(Boolean)];
 
 const program = new Command('npm run load')
   .description(
-    'Run k6 load against the TODO app and give a verdict against the SLOs in load/slo.ts.\n' +
+    'Run the k6 load scenarios against the TODO app and give a verdict against the SLOs in load/slo.ts.\n' +
       'With no --target the embedded local swarm is used (started if needed).\n\n' +
       'Precedence: flags > environment (GAMEDAY_*) > gameday.config.json ("load" section) > defaults.\n' +
       'Exit codes: 0 pass, 1 a threshold failed, 2 bad configuration, 3 target unreachable, 5 tool missing, 130 interrupted.',
@@ -29,8 +29,11 @@ const program = new Command('npm run load')
   .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${LOAD_DEFAULTS.outDir})`)
   .option('--slo <file>', 'SLO file instead of load/slo.ts (env GAMEDAY_SLO)')
   .option('--threshold <metric=expr>', 'extra threshold, repeatable, e.g. "http_req_duration{endpoint:api-list}=p(95)<300"', collect, [] as string[])
-  .option('--k6-flag <flag>', "pass flags through to `k6 run`, repeatable (e.g. --k6-flag=--http-debug, --k6-flag='--tag team=qa')", collectWords, [] as string[])
-  .option('--no-dashboard', 'do not export the k6 web dashboard HTML (env GAMEDAY_DASHBOARD=0)')
+  .option('--http-timeout <duration>', `timeout of every HTTP request of the scenarios (env GAMEDAY_HTTP_TIMEOUT; default ${LOAD_DEFAULTS.httpTimeoutS}s)`)
+  .option('--ryw-timeout <duration>', `how long a write may take to show up in the list (env GAMEDAY_RYW_TIMEOUT; default ${LOAD_DEFAULTS.rywTimeoutMs / 1000}s)`)
+  .option('--ryw-poll <duration>', `poll interval while waiting for it (env GAMEDAY_RYW_POLL; default ${LOAD_DEFAULTS.rywPollMs}ms)`)
+  .addOption(new Option('--engine <name>', 'gameday (ours, the default) or k6 (a k6 on your PATH; never downloaded) (env GAMEDAY_ENGINE)').choices(['gameday', 'k6']))
+  .option('--engine-flag <flag>', "pass flags through to `<engine> run`, repeatable (e.g. --engine-flag='--tag team=qa')", collectWords, [] as string[])
   .option('--config <file>', `config file (default ./${CONFIG_FILE})`)
   .addHelpText(
     'after',
@@ -53,7 +56,6 @@ async function main(): Promise<number> {
     throw err;
   }
   const o = program.opts<Record<string, unknown>>();
-  const fromCli = (k: string) => program.getOptionValueSource(k) === 'cli';
   const flags: RawValues = {
     target: o.target,
     profile: o.profile,
@@ -63,8 +65,11 @@ async function main(): Promise<number> {
     outDir: o.outDir,
     slo: o.slo,
     thresholds: (o.threshold as string[]).length ? o.threshold : undefined,
-    k6Flags: (o.k6Flag as string[]).length ? o.k6Flag : undefined,
-    dashboard: fromCli('dashboard') ? o.dashboard : undefined,
+    httpTimeoutS: o.httpTimeout,
+    rywTimeoutMs: o.rywTimeout,
+    rywPollMs: o.rywPoll,
+    engine: o.engine,
+    engineFlags: (o.engineFlag as string[]).length ? o.engineFlag : undefined,
   };
   const where = locateConfigFile(o.config as string | undefined);
   const file = readConfigFile(where.file, where);

@@ -37,7 +37,6 @@ export const INPUT_FILES = [
   'k6-summary.json',
   'k6-timeseries.json.gz',
   'k6-timeseries.json',
-  'k6-dashboard.html',
   'k6.log',
   'journal.json',
   'gameday.json',
@@ -184,7 +183,7 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
     scenario: meta?.scenario ?? null,
     experiment: meta?.experiment ?? null,
     plan: meta?.plan ?? null,
-    k6Version: meta?.k6Version ?? null,
+    engine: meta?.engine ?? (meta?.k6Version ? `k6 ${meta.k6Version}` : null),
     exitCode: meta?.exitCode ?? null,
     config: meta?.config ?? null,
   };

@@ -5,7 +5,7 @@
 // Bump RESULT_SCHEMA_VERSION on any change that is not a pure addition of optional fields.
 import { z } from 'zod';
 
-export const RESULT_SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_VERSION = 2; // 2: run.k6Version became run.engine
 
 const num = z.number();
 const optNum = z.number().nullable();
@@ -262,7 +262,7 @@ export const RunResult = z
       scenario: z.string().nullable(),
       experiment: z.string().nullable(),
       plan: z.string().nullable(),
-      k6Version: z.string().nullable(),
+      engine: z.string().nullable(),
       exitCode: optNum,
       config: z.unknown().describe('the resolved configuration from run.json'),
     }),

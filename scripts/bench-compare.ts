@@ -53,9 +53,9 @@ function seconds(d: string): number {
 function runLoad(o: Opts, i: number): string {
   const out = path.join(o.outDir, `run-${String(i + 1).padStart(2, '0')}`);
   fs.mkdirSync(out, { recursive: true });
-  const args = ['--import', 'tsx', path.join(repo, 'load', 'cli.ts'), '--profile', o.profile, '--scenario', o.scenario, '--duration', o.duration, '--target', o.target, '--out-dir', out, '--no-dashboard', ...o.loadArg];
+  const args = ['--import', 'tsx', path.join(repo, 'load', 'cli.ts'), '--profile', o.profile, '--scenario', o.scenario, '--duration', o.duration, '--target', o.target, '--out-dir', out, ...o.loadArg];
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', timeout: (seconds(o.duration) + 180) * 1000, env: { ...process.env, K6_WEB_DASHBOARD_PORT: '-1' } });
+  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', timeout: (seconds(o.duration) + 180) * 1000 });
   if (r.error) throw new Error(`npm run load (run ${i + 1}) did not finish: ${r.error.message}`);
   // 0 pass, 1 a threshold failed: both are data; anything else means no usable run
   if (r.status === ExitCode.unreachable) throw new UnreachableError(`${o.target} did not answer (run npm run stack:up first): ${r.stderr.slice(-500)}`);

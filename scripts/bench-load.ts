@@ -12,7 +12,7 @@ import Table from 'cli-table3';
 import { makePlan } from '../load/lib/plan.ts';
 import { bundleScenario } from '../load/run/bundle.ts';
 import { parseDuration } from '../load/run/config.ts';
-import { findK6, k6Version } from '../load/run/k6.ts';
+import { engineVersion, findLoadEngine, type LoadEngine } from '../load/run/load-engine.ts';
 import { checkReachable } from '../load/run/reachability.ts';
 import { startFakeTodoServer } from '../load/testing/fake-todo-server.ts';
 import defaultSlo from '../load/slo.ts';
@@ -36,10 +36,10 @@ interface LegacySummary {
   metrics: Record<string, Record<string, number>>;
 }
 
-async function k6Bench(k6: string, script: string, label: string, vus: number, seconds: number, dir: string, env: NodeJS.ProcessEnv): Promise<Row> {
+async function engineBench(engine: LoadEngine, script: string, label: string, vus: number, seconds: number, dir: string, env: NodeJS.ProcessEnv): Promise<Row> {
   const out = path.join(dir, `${label.replace(/\W+/g, '-')}.json`);
   await run(
-    k6,
+    engine.bin,
     [
       'run',
       '--quiet',
@@ -55,7 +55,7 @@ async function k6Bench(k6: string, script: string, label: string, vus: number, s
       out,
       script,
     ],
-    { env: { ...process.env, ...env, K6_NO_USAGE_REPORT: 'true', K6_WEB_DASHBOARD: 'false' }, timeout: (seconds + 60) * 1000, maxBuffer: 64 << 20 },
+    { env: { ...process.env, ...env, K6_NO_USAGE_REPORT: 'true' }, timeout: (seconds + 60) * 1000, maxBuffer: 64 << 20 },
   );
   const s = JSON.parse(fs.readFileSync(out, 'utf8')) as LegacySummary;
   const reqs = s.metrics.http_reqs;
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     }
     await checkReachable(target);
     const url = `${target}/api/todo?status=${o.status}`;
-    const k6 = findK6();
+    const engine = await findLoadEngine();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
     const bundle = await bundleScenario('api-read', dir);
     const plan = makePlan({ target, scenario: 'api-read', profile: 'smoke', slo: defaultSlo, readStatus: o.status as 'TODO' });
@@ -141,8 +141,8 @@ async function main(): Promise<void> {
     // interleaved rounds (A B C A B C ...): other load on the machine only ever lowers a figure,
     // so each tool's best round is reported, with the spread of its rounds
     const tools: [string, () => Promise<Row>][] = [
-      [`k6 api-read bundle: ${vus} VUs`, () => k6Bench(k6, bundle, `k6 bundled api-read (${vus} VUs)`, vus, seconds, dir, { GAMEDAY_PLAN: JSON.stringify(plan) })],
-      [`k6 minimal script: ${vus} VUs`, () => k6Bench(k6, minimal, `k6 minimal script (${vus} VUs)`, vus, seconds, dir, {})],
+      [`engine, api-read bundle: ${vus} VUs`, () => engineBench(engine, bundle, `gameday-engine bundled api-read (${vus} VUs)`, vus, seconds, dir, { GAMEDAY_PLAN: JSON.stringify(plan) })],
+      [`engine, minimal script: ${vus} VUs`, () => engineBench(engine, minimal, `gameday-engine minimal script (${vus} VUs)`, vus, seconds, dir, {})],
       [`wrk: ${vus} connections`, () => wrkBench(url, vus, seconds)],
     ];
     const rounds: Row[][] = tools.map(() => []);
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     const [l1, l5] = os.loadavg();
     process.stdout.write(
-      `\n${url}${fake ? ' (in-process fake API)' : ''}\n${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, k6 ${await k6Version(k6)}, ` +
+      `\n${url}${fake ? ' (in-process fake API)' : ''}\n${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${await engineVersion(engine)}, ` +
         `${seconds} s per round, ${repeat} rounds, load average ${l1.toFixed(1)} / ${l5.toFixed(1)} (1 / 5 min)\n${t.toString()}\n`,
     );
     if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);

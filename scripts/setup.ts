@@ -1,13 +1,13 @@
-// Idempotent setup, callable from every npm script that needs it: Docker engine, pinned k6, the
+// Idempotent setup, callable from every npm script that needs it: Docker engine, the load engine, the
 // packet delayer, Debian base image, host packages. Prints each step and how long it took.
 import { runMain } from './lib/errors.ts';
 import { timed, info } from './lib/log.ts';
 import { ensureEngine } from './lib/engine.ts';
-import { ensureBaseImage, ensureHostPackages, ensureK6, ensureNetDelay } from './lib/tools.ts';
+import { ensureBaseImage, ensureHostPackages, ensureLoadEngine, ensureNetDelay } from './lib/tools.ts';
 
 export async function setup(): Promise<void> {
   info(await timed('docker engine', ensureEngine));
-  info(await timed('k6', ensureK6));
+  info(await timed('gameday-engine (load engine)', ensureLoadEngine));
   info(await timed('gameday-netdelay (latency without sch_netem)', ensureNetDelay));
   info(await timed('Debian base image', ensureBaseImage));
   info(await timed('host packages', ensureHostPackages));

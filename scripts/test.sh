@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test suite (README: `npm test`). Two tiers:
-#   unit         fast, pure logic, no Docker
+#   unit         fast, no Docker: TypeScript unit tests, and the load engine's Go tests (its
+#                conformance tests run real scripts against local fake servers)
 #   integration  against the real local swarm: setup installs/starts what is missing, stack:up
 #                brings up the embedded default; the last test file takes it down again.
 # With no argument both tiers run, unit first.
@@ -16,10 +17,12 @@ run_unit() {
   echo "== unit tests"
   mapfile -t files < <(ls tests/unit/*.test.ts 2>/dev/null | sort)
   node --import tsx --test --test-reporter=spec "${files[@]}"
+  echo "== load engine (Go): unit and conformance tests"
+  (cd load/engine && go vet ./... && go test -count=1 ./...)
 }
 
 run_integration() {
-  echo "== setup (docker engine, k6, base image)"
+  echo "== setup (docker engine, load engine, base image)"
   npx tsx scripts/setup.ts
   if [ "${CI:-}" = "true" ]; then
     # CI proves the cold path: whatever a previous run left, start from no swarm at all

@@ -6,6 +6,7 @@ import { PROFILES, SCENARIOS, type ProfileName, type ScenarioName } from '../lib
 import { defaults } from '../../scripts/lib/defaults.ts';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { CONFIG_FILE, configSection, readConfigFile as readGamedayConfig } from '../../scripts/lib/config-file.ts';
+import { ENGINES, type EngineName } from './load-engine.ts';
 
 export interface LoadConfig {
   /** ingress URL; undefined = the embedded local swarm (started if needed) */
@@ -18,9 +19,10 @@ export interface LoadConfig {
   rate?: number;
   /** where run folders are created */
   outDir: string;
-  /** extra k6 flags, passed through verbatim */
-  k6Flags: string[];
-  dashboard: boolean;
+  /** which engine runs the scripts: ours, or a k6 the user has on PATH */
+  engine: EngineName;
+  /** extra engine flags, passed through verbatim to `<engine> run` */
+  engineFlags: string[];
   /** SLO module (.ts/.js default export) or .json; undefined = load/slo.ts */
   slo?: string;
   /** extra thresholds "metric{tag:value}=expr" on top of the SLO file */
@@ -36,8 +38,8 @@ export const LOAD_DEFAULTS: LoadConfig = {
   profile: 'load',
   scenario: 'mixed',
   outDir: defaults.reportsDir,
-  k6Flags: [],
-  dashboard: true,
+  engine: 'gameday',
+  engineFlags: [],
   thresholds: [],
   httpTimeoutS: 10,
   rywTimeoutMs: 5000,
@@ -46,14 +48,36 @@ export const LOAD_DEFAULTS: LoadConfig = {
 
 export { CONFIG_FILE };
 
-/** "90", "90s", "2m", "1m30s", "1h" -> seconds; null when malformed. */
+const UNIT_S: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/**
+ * "90", "90s", "500ms", "1.5m", "1m30s", "1h" -> seconds (k6's duration syntax: number+unit
+ * groups, largest first); a bare number is seconds. null when malformed.
+ */
 export function parseDuration(v: string): number | null {
   const s = v.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
-  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
-  if (!m || !s) return null;
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(s)) return null;
+  let total = 0;
+  let lastRank = Infinity;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    const rank = UNIT_S[m[2]];
+    if (rank >= lastRank) return null; // "30s1m", "1m1m": each unit once, largest first
+    lastRank = rank;
+    total += Number(m[1]) * rank;
+  }
+  return total;
 }
+
+/** Upper bounds that keep a typo from becoming a runaway test (every loop is bounded). */
+export const LIMITS = {
+  /** a week of load is more than any profile; longer is a typo */
+  durationS: 7 * 24 * 3600,
+  /** iterations/s: far above what one generator on this class of machine can offer */
+  rate: 10_000,
+  httpTimeoutS: 600,
+  rywTimeoutMs: 600_000,
+} as const;
 
 type Field = keyof LoadConfig;
 
@@ -67,21 +91,16 @@ interface FieldSpec {
 }
 
 const str = (raw: unknown) => (typeof raw === 'string' && raw.trim() ? raw.trim() : undefined);
-const num = (raw: unknown) => (typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN);
-const positive = (raw: unknown) => {
+// decimal notation only: Number() would also take "0x10", "1e3" or " 12 " as numbers
+const num = (raw: unknown) => (typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN);
+const positiveUpTo = (max: number) => (raw: unknown) => {
   const n = num(raw);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  return Number.isFinite(n) && n > 0 && n <= max ? n : undefined;
 };
 const oneOf =
   <T extends string>(list: readonly T[]) =>
   (raw: unknown) =>
     typeof raw === 'string' && (list as readonly string[]).includes(raw) ? raw : undefined;
-const bool = (raw: unknown) => {
-  if (typeof raw === 'boolean') return raw;
-  if (typeof raw === 'string' && /^(1|true|yes|on)$/i.test(raw)) return true;
-  if (typeof raw === 'string' && /^(0|false|no|off)$/i.test(raw)) return false;
-  return undefined;
-};
 const stringList = (raw: unknown) => {
   if (Array.isArray(raw)) return raw.every((x) => typeof x === 'string') ? raw : undefined;
   if (typeof raw === 'string') return raw.split(/\s+/).filter(Boolean); // env: space-separated
@@ -92,26 +111,26 @@ const url = (raw: unknown) => {
   if (!s || !z.url({ protocol: /^https?$/ }).safeParse(s).success) return undefined;
   return s.replace(/\/+$/, '');
 };
-const duration = (raw: unknown) => {
-  if (typeof raw === 'number') return raw > 0 ? raw : undefined;
-  const s = typeof raw === 'string' ? parseDuration(raw) : null;
-  return s !== null && s > 0 ? s : undefined;
+const durationUpTo = (maxS: number) => (raw: unknown) => {
+  const s = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDuration(raw) : null;
+  return s !== null && Number.isFinite(s) && s > 0 && s <= maxS ? s : undefined;
 };
+const duration = durationUpTo(LIMITS.durationS);
 
 export const FIELDS: Record<Field, FieldSpec> = {
   target: { flag: '--target', env: 'GAMEDAY_TARGET', fileKey: 'target', expected: 'an http(s) URL like http://127.0.0.1:18080', parse: url },
   profile: { flag: '--profile', env: 'GAMEDAY_PROFILE', fileKey: 'load.profile', expected: `one of ${PROFILES.join(', ')}`, parse: oneOf(PROFILES) },
   scenario: { flag: '--scenario', env: 'GAMEDAY_SCENARIO', fileKey: 'load.scenario', expected: `one of ${SCENARIOS.join(', ')}`, parse: oneOf(SCENARIOS) },
-  durationS: { flag: '--duration', env: 'GAMEDAY_DURATION', fileKey: 'load.duration', expected: 'a duration like 90s, 2m or 1m30s', parse: duration },
-  rate: { flag: '--rate', env: 'GAMEDAY_RATE', fileKey: 'load.rate', expected: 'a positive number of iterations per second', parse: positive },
+  durationS: { flag: '--duration', env: 'GAMEDAY_DURATION', fileKey: 'load.duration', expected: `a duration like 90s, 2m, 1.5m or 1m30s, at most ${LIMITS.durationS / 3600} h`, parse: duration },
+  rate: { flag: '--rate', env: 'GAMEDAY_RATE', fileKey: 'load.rate', expected: `a decimal number of iterations per second, above 0 and at most ${LIMITS.rate}`, parse: positiveUpTo(LIMITS.rate) },
   outDir: { flag: '--out-dir', env: 'GAMEDAY_OUT_DIR', fileKey: 'load.outDir', expected: 'a directory path', parse: str },
-  k6Flags: { flag: '--k6-flag', env: 'GAMEDAY_K6_FLAGS', fileKey: 'load.k6Flags', expected: 'k6 command-line flags', parse: stringList },
-  dashboard: { flag: '--no-dashboard', env: 'GAMEDAY_DASHBOARD', fileKey: 'load.dashboard', expected: 'true or false', parse: bool },
+  engine: { flag: '--engine', env: 'GAMEDAY_ENGINE', fileKey: 'load.engine', expected: `one of ${ENGINES.join(', ')}`, parse: oneOf(ENGINES) },
+  engineFlags: { flag: '--engine-flag', env: 'GAMEDAY_ENGINE_FLAGS', fileKey: 'load.engineFlags', expected: 'engine command-line flags', parse: stringList },
   slo: { flag: '--slo', env: 'GAMEDAY_SLO', fileKey: 'load.slo', expected: 'a path to an SLO file (.ts, .js or .json)', parse: str },
   thresholds: { flag: '--threshold', env: 'GAMEDAY_THRESHOLDS', fileKey: 'load.thresholds', expected: 'thresholds like "http_req_duration{endpoint:api-list}=p(95)<300"', parse: stringList },
-  httpTimeoutS: { flag: '--http-timeout', env: 'GAMEDAY_HTTP_TIMEOUT', fileKey: 'load.httpTimeout', expected: 'a duration like 10s', parse: duration },
-  rywTimeoutMs: { flag: '--ryw-timeout', env: 'GAMEDAY_RYW_TIMEOUT', fileKey: 'load.rywTimeout', expected: 'a duration like 5s', parse: (r) => mul(duration(r), 1000) },
-  rywPollMs: { flag: '--ryw-poll', env: 'GAMEDAY_RYW_POLL', fileKey: 'load.rywPoll', expected: 'a duration like 0.1s', parse: (r) => mul(duration(r), 1000) },
+  httpTimeoutS: { flag: '--http-timeout', env: 'GAMEDAY_HTTP_TIMEOUT', fileKey: 'load.httpTimeout', expected: `a duration like 10s, at most ${LIMITS.httpTimeoutS} s`, parse: durationUpTo(LIMITS.httpTimeoutS) },
+  rywTimeoutMs: { flag: '--ryw-timeout', env: 'GAMEDAY_RYW_TIMEOUT', fileKey: 'load.rywTimeout', expected: `a duration like 5s, at most ${LIMITS.rywTimeoutMs / 1000} s`, parse: (r) => mul(durationUpTo(LIMITS.rywTimeoutMs / 1000)(r), 1000) },
+  rywPollMs: { flag: '--ryw-poll', env: 'GAMEDAY_RYW_POLL', fileKey: 'load.rywPoll', expected: 'a duration like 100ms or 0.1s, at least 10 ms', parse: (r) => { const ms = mul(durationUpTo(LIMITS.rywTimeoutMs / 1000)(r), 1000); return ms !== undefined && ms >= 10 ? ms : undefined; } },
 };
 
 function mul(v: number | undefined, k: number) {

@@ -1,6 +1,7 @@
-// Running k6 for one load run: validate the SLO, find the target (embedded swarm unless given),
-// check it answers, bundle, run k6 into a run folder, read the summary, close the folder.
-// `startLoad` returns while k6 runs (chaos runs load in the background); `runLoad` waits.
+// Running the load engine for one load run: validate the SLO, find the target (embedded swarm
+// unless given), check it answers, bundle, run the engine into a run folder, read the summary, close
+// the folder. `startLoad` returns while the engine runs (chaos runs load in the background);
+// `runLoad` waits. The engine is gameday-engine (load/engine) unless the user picks their own k6.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { closeRunFolder, createRunFolder, runId, writeJson, type RunMeta } from 
 import { bundleScenario, LOAD_DIR } from './bundle.ts';
 import { LOAD_DEFAULTS, type LoadConfig } from './config.ts';
 import { gitRevision } from './git.ts';
-import { ensureChromium, findOrBuildK6, K6_EXIT, k6Version } from './k6.ts';
+import { ensureChromium, ENGINE_EXIT, engineVersion, findLoadEngine } from './load-engine.ts';
 import { checkReachable } from './reachability.ts';
 import { describeFailure, endpointRows, thresholdOutcomes, type EndpointRow, type K6Summary, type ThresholdOutcome } from './results.ts';
 import { loadSlo, withExtraThresholds } from './slo.ts';
@@ -22,7 +23,6 @@ import { loadSlo, withExtraThresholds } from './slo.ts';
 export const ARTIFACTS = {
   summary: 'k6-summary.json',
   timeseries: 'k6-timeseries.json.gz',
-  dashboard: 'k6-dashboard.html',
   log: 'k6.log',
   bundleDir: 'k6-bundle',
 } as const;
@@ -37,10 +37,10 @@ export interface TargetInfo {
 export interface StartLoadOptions {
   /** resolved configuration (missing fields take LOAD_DEFAULTS) */
   config?: Partial<LoadConfig>;
-  /** write the k6 artifacts into this existing folder (owned by the caller, e.g. a chaos run):
+  /** write the engine artifacts into this existing folder (owned by the caller, e.g. a chaos run):
    *  no run.json is created or closed here */
   runDir?: string;
-  /** extra tags on every k6 sample, e.g. { experiment: 'kill-api' } */
+  /** extra tags on every sample, e.g. { experiment: 'kill-api' } */
   tags?: Record<string, string>;
   /** skip the reachability check (the caller already knows the target answers) */
   skipReachability?: boolean;
@@ -55,12 +55,12 @@ export interface LoadResult {
   verdict: 'pass' | 'fail' | 'interrupted' | 'error';
   /** process exit code for a CLI: 0 pass, 1 fail/error, 130 interrupted */
   exitCode: number;
-  k6ExitCode: number | null;
+  engineExitCode: number | null;
   thresholds: ThresholdOutcome[];
   failures: string[];
   endpoints: EndpointRow[];
   durationS?: number;
-  /** when k6 started / ended (epoch ms): the frame to join time series with fault windows */
+  /** when the engine started / ended (epoch ms): the frame to join time series with fault windows */
   startedAt: number;
   endedAt: number;
   /** custom metric values worth a line in the summary */
@@ -71,9 +71,9 @@ export interface LoadHandle {
   dir: string;
   plan: RunPlan;
   target: TargetInfo;
-  /** resolves when k6 has exited and the folder is closed */
+  /** resolves when the engine has exited and the folder is closed */
   done: Promise<LoadResult>;
-  /** asks k6 to stop gracefully (SIGINT: it still writes its summary); the run counts as interrupted */
+  /** asks the engine to stop gracefully (SIGINT: it still writes its summary); the run counts as interrupted */
   stop(): void;
 }
 
@@ -84,19 +84,14 @@ async function resolveTarget(cfg: LoadConfig): Promise<TargetInfo> {
   return { ingressUrl: s.ingressUrl.replace(/\/+$/, ''), statsUrl: s.statsUrl, dockerHost: s.dockerHost, embedded: true };
 }
 
-function dashboardPeriod(totalS: number): string {
-  // k6 skips the HTML report when it has too few aggregation periods; aim for ~30 of them
-  return `${Math.min(10, Math.max(1, Math.round(totalS / 30)))}s`;
-}
-
-/** Validates config and SLO, prepares target, folder and bundle, and starts k6. */
+/** Validates config and SLO, prepares target, folder and bundle, and starts the engine. */
 export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle> {
   const cfg: LoadConfig = { ...LOAD_DEFAULTS, ...stripUndefined(opts.config ?? {}) };
   const say = opts.quiet ? () => undefined : step;
 
   // configuration errors first: nothing is started for a config that cannot run
   const slo = withExtraThresholds(await loadSlo(cfg.slo), cfg.thresholds);
-  const k6 = await findOrBuildK6();
+  const engine = await findLoadEngine(cfg.engine);
   const browserPath = cfg.scenario === 'browser' ? await ensureChromium() : undefined;
 
   if (!cfg.target) say('no --target: using the embedded local swarm (starting it if needed)');
@@ -105,7 +100,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
     say(`checking ${target.ingressUrl} answers`);
     await checkReachable(target.ingressUrl);
   }
-  const version = await k6Version(k6);
+  const version = await engineVersion(engine);
 
   const label = `${cfg.scenario}-${cfg.profile}`;
   const meta: Omit<RunMeta, 'schemaVersion' | 'status'> = {
@@ -116,7 +111,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
     target,
     profile: cfg.profile,
     scenario: cfg.scenario,
-    k6Version: version,
+    engine: version,
     config: cfg,
   };
   const owned = !opts.runDir;
@@ -150,15 +145,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GAMEDAY_PLAN: JSON.stringify(plan),
-    K6_NO_USAGE_REPORT: 'true', // no traffic leaves the machine
-    ...(cfg.dashboard
-      ? {
-          K6_WEB_DASHBOARD: 'true',
-          K6_WEB_DASHBOARD_EXPORT: path.join(dir, ARTIFACTS.dashboard),
-          K6_WEB_DASHBOARD_PORT: process.env.K6_WEB_DASHBOARD_PORT ?? '-1',
-          K6_WEB_DASHBOARD_PERIOD: process.env.K6_WEB_DASHBOARD_PERIOD ?? dashboardPeriod(totalS),
-        }
-      : { K6_WEB_DASHBOARD: 'false' }),
+    K6_NO_USAGE_REPORT: 'true', // a user's own k6: no traffic leaves the machine
     ...(browserPath
       ? {
           K6_BROWSER_EXECUTABLE_PATH: browserPath,
@@ -168,15 +155,15 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
         }
       : {}),
   };
-  const args = ['run', '--no-color', '--out', `json=${path.join(dir, ARTIFACTS.timeseries)}`, ...cfg.k6Flags, bundle];
+  const args = ['run', '--no-color', '--out', `json=${path.join(dir, ARTIFACTS.timeseries)}`, ...cfg.engineFlags, bundle];
 
-  say(`k6 ${version}: ${cfg.scenario} / ${cfg.profile} (${totalS} s planned) -> ${path.relative(process.cwd(), dir) || dir}`);
+  say(`${version}: ${cfg.scenario} / ${cfg.profile} (${totalS} s planned) -> ${path.relative(process.cwd(), dir) || dir}`);
   const log = fs.createWriteStream(path.join(dir, ARTIFACTS.log));
-  log.write(`$ k6 ${args.join(' ')}\n`);
+  log.write(`$ ${path.basename(engine.bin)} ${args.join(' ')}\n`);
   const startedAt = Date.now();
   // own process group: a terminal Ctrl-C reaches us once and is forwarded once (a second SIGINT
-  // would make k6 stop hard, without its summary)
-  const child = spawn(k6, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // would make the engine stop hard, without its summary)
+  const child = spawn(engine.bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let interrupted = false;
   const stop = () => {
     if (interrupted) return;
@@ -184,7 +171,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
     if (child.exitCode === null) child.kill('SIGINT');
   };
   const onSignal = () => {
-    if (!opts.quiet) warn('interrupt: stopping k6 (it writes its summary first)');
+    if (!opts.quiet) warn('interrupt: stopping the load engine (it writes its summary first)');
     stop();
   };
   process.on('SIGINT', onSignal);
@@ -232,9 +219,9 @@ function finish(x: {
   else if (x.code === 0 || x.code === 99) verdict = 'fail';
   else verdict = 'error';
   if (verdict === 'error' || (verdict === 'fail' && !failures.length)) {
-    failures.push(`k6 exited with code ${x.code ?? 'signal'}${x.code !== null && K6_EXIT[x.code] ? ` (${K6_EXIT[x.code]})` : ''}: see ${ARTIFACTS.log}`);
+    failures.push(`the load engine exited with code ${x.code ?? 'signal'}${x.code !== null && ENGINE_EXIT[x.code] ? ` (${ENGINE_EXIT[x.code]})` : ''}: see ${ARTIFACTS.log}`);
   }
-  if (!summary && verdict !== 'interrupted') failures.push(`k6 wrote no summary (${ARTIFACTS.summary})`);
+  if (!summary && verdict !== 'interrupted') failures.push(`the load engine wrote no summary (${ARTIFACTS.summary})`);
   const exitCode = verdict === 'pass' ? 0 : verdict === 'interrupted' ? 130 : 1;
   if (x.owned) {
     closeRunFolder(x.dir, {
@@ -258,14 +245,14 @@ function finish(x: {
   }
   const dropped = summary?.metrics.dropped_iterations?.values?.count;
   const iterations = summary?.metrics.iterations?.values?.count;
-  if (iterations !== undefined) extra.iterations = `${iterations} done, ${dropped ?? 0} dropped by k6`;
+  if (iterations !== undefined) extra.iterations = `${iterations} done, ${dropped ?? 0} dropped by the generator`;
   return {
     dir: x.dir,
     plan: x.plan,
     target: x.target,
     verdict,
     exitCode,
-    k6ExitCode: x.code,
+    engineExitCode: x.code,
     thresholds,
     failures,
     endpoints: summary ? endpointRows(summary) : [],
@@ -276,17 +263,17 @@ function finish(x: {
   };
 }
 
-/** k6 output -> k6.log; a progress line every 10 s and k6's warnings/errors to stderr. */
+/** engine output -> k6.log; a progress line every 10 s and the engine's warnings/errors to stderr. */
 function pipeOutput(child: ChildProcess, log: fs.WriteStream, quiet?: boolean): void {
   let lastProgress = 0;
   const onData = (buf: Buffer) => {
     log.write(buf);
     if (quiet) return;
     for (const line of buf.toString('utf8').split('\n')) {
-      if (/level=(error|warning)/.test(line)) warn(`k6: ${line.replace(/^time="[^"]*"\s*/, '')}`);
+      if (/level=(error|warning)/.test(line)) warn(`engine: ${line.replace(/^time="[^"]*"\s*/, '')}`);
       else if (/^running \(/.test(line) && Date.now() - lastProgress >= 10_000) {
         lastProgress = Date.now();
-        info(`k6 ${line.trim()}`);
+        info(line.trim());
       }
     }
   };

@@ -298,13 +298,12 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     ['git', r.run.git ? `${r.run.git.revision}${r.run.git.dirty ? ' (dirty)' : ''}` : '–'],
     ['profile / scenario', `${r.run.profile ?? '–'} / ${r.run.scenario ?? '–'}`],
     ['experiment / plan', `${r.run.experiment ?? '–'} / ${r.run.plan ?? '–'}`],
-    ['k6', r.run.k6Version ?? '–'],
+    ['load engine', r.run.engine ?? '–'],
     ['exit code', r.run.exitCode === null ? '–' : String(r.run.exitCode)],
     ['data', k6 ? `received ${fmtBytes(k6.totals.dataReceived)}, sent ${fmtBytes(k6.totals.dataSent)}` : '–'],
     ['files', r.files.join(', ')],
   ];
   parts.push(table(['', ''], rows.map(([a, b]) => ({ cells: [a, b] }))));
-  if (r.files.includes('k6-dashboard.html')) parts.push('<p>k6\'s own web dashboard export of this run: <a href="k6-dashboard.html">k6-dashboard.html</a> (next to this file).</p>');
   if (r.run.config !== null && r.run.config !== undefined)
     parts.push(`<details><summary>resolved configuration</summary><pre>${h(JSON.stringify(r.run.config, null, 2))}</pre></details>`);
   parts.push(`<footer>generated ${h(r.generatedAt)} by swarm-gameday reports (result schema v${r.schemaVersion}); charts by Apache ECharts, inlined.</footer>`);

@@ -28,7 +28,7 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
   const facts = [`\`${r.run.id}\``, fmtDuration(r.run.durationMs)];
   if (r.run.target) facts.push(r.run.target.ingressUrl);
   if (r.run.git) facts.push(`git ${r.run.git.revision.slice(0, 10)}${r.run.git.dirty ? '+dirty' : ''}`);
-  if (r.run.k6Version) facts.push(`k6 ${r.run.k6Version}`);
+  if (r.run.engine) facts.push(r.run.engine);
   out.push(facts.join(' · '));
   out.push('');
   if (v.reasons.length) {

@@ -2,8 +2,6 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export const K6_VERSION = 'v1.8.1';
-
 export const defaults = {
   /** Where the embedded local swarm publishes on the host: loopback only. */
   local: {
@@ -21,7 +19,6 @@ export const defaults = {
   },
   tools: {
     dir: path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swarm-gameday', 'bin'),
-    k6Version: K6_VERSION,
   },
   reportsDir: 'reports/runs',
 } as const;

@@ -5,10 +5,9 @@
 //
 // Files (all optional except run.json; absent means "not measured in this run"):
 //   run.json            RunMeta
-//   k6-summary.json     k6's handleSummary data (the full JSON summary object)
-//   k6-timeseries.json.gz  k6 --out json (gzipped NDJSON of Point/Metric lines)
-//   k6-dashboard.html   k6 web dashboard export
-//   k6.log              k6 stdout/stderr
+//   k6-summary.json     the engine's handleSummary data (k6's JSON summary object)
+//   k6-timeseries.json.gz  the engine's --out json (gzipped NDJSON of Point/Metric lines, k6's format)
+//   k6.log              the engine's stdout/stderr
 //   journal.json        ChaosJournal (chaos / gameday: phases of all experiments, prefixed "<experiment>/")
 //   gameday.json        GamedayJournal (gameday only: one ChaosJournal per experiment)
 //   probe.jsonl         ProbeSample per line
@@ -42,6 +41,9 @@ export interface RunMeta {
   scenario?: string;
   experiment?: string;
   plan?: string;
+  /** the load engine that ran the k6 scripts, e.g. "gameday-engine v0.1.0" */
+  engine?: string;
+  /** older run folders: the k6 release that ran them */
   k6Version?: string;
   config: unknown; // the resolved configuration
   verdict?: 'pass' | 'fail';

@@ -1,5 +1,6 @@
-// Pinned tools the suite builds for itself: k6 (go install, cached outside the checkout so a fresh
-// clone reuses it) and the Debian base image every Dockerfile starts from.
+// Tools the suite builds for itself: its load engine and packet delayer (Go, in this repo, cached
+// outside the checkout by source hash so a fresh clone reuses them) and the Debian base image every
+// Dockerfile starts from.
 import { hostEnv } from './host-env.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,49 +10,53 @@ import { defaults } from './defaults.ts';
 import { EnvironmentError } from './errors.ts';
 import { aptInstall, commandExists } from './engine.ts';
 import { LOCAL_SWARM } from './local-swarm-names.ts';
+import { step } from './log.ts';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-export function k6Path(): string {
-  return process.env.GAMEDAY_K6 ?? path.join(defaults.tools.dir, 'k6');
-}
-
-export async function k6Version(bin = k6Path()): Promise<string | undefined> {
-  if (!fs.existsSync(bin)) return undefined;
-  const r = await $({ env: hostEnv(), nothrow: true, quiet: true })`${bin} version`;
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
-}
-
-export async function ensureK6(): Promise<string> {
-  const want = defaults.tools.k6Version;
-  const have = await k6Version();
-  if (have?.includes(`k6 ${want} `)) return `k6 ${want} cached at ${k6Path()}`;
-  if (!(await commandExists('go'))) throw new EnvironmentError('k6 must be built with Go, but `go` is not on PATH');
-  fs.mkdirSync(defaults.tools.dir, { recursive: true });
-  await $({ env: { ...process.env, GOBIN: defaults.tools.dir }, quiet: true })`go install go.k6.io/k6@${want}`;
-  const now = await k6Version();
-  if (!now?.includes(want)) throw new EnvironmentError(`built k6 but \`k6 version\` says ${now ?? 'nothing'}, expected ${want}`);
-  return `built ${now}`;
-}
-
 const NETDELAY_SRC = fileURLToPath(new URL('../../chaos/netdelay/', import.meta.url));
+export const LOAD_ENGINE_SRC = fileURLToPath(new URL('../../load/engine/', import.meta.url));
+
+/** The Go sources a binary is built from (tests and docs left out): what its cache key hashes. */
+function goSources(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if ((e.name.endsWith('.go') && !e.name.endsWith('_test.go')) || e.name === 'go.mod' || e.name === 'go.sum') out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 /**
- * Builds gameday-netdelay (chaos/netdelay, Go), the packet delayer the netem fault runs on kernels
- * without sch_netem. Static (CGO off) so it runs in any node container; cached by a hash of its
- * sources, so an edit rebuilds it and a fresh clone reuses the cached binary.
+ * Builds a Go program of this repo into the tools dir, static (CGO off) so it also runs inside node
+ * containers, cached by a hash of its sources: an edit rebuilds it, a fresh clone reuses it.
  */
-export async function ensureNetDelay(): Promise<string> {
+async function goBuild(srcDir: string, name: string): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(fs.readFileSync(path.join(NETDELAY_SRC, f)));
-  const bin = path.join(defaults.tools.dir, `gameday-netdelay-${hash.digest('hex').slice(0, 12)}`);
+  for (const f of goSources(srcDir)) hash.update(path.relative(srcDir, f)).update(fs.readFileSync(f));
+  const bin = path.join(defaults.tools.dir, `${name}-${hash.digest('hex').slice(0, 12)}`);
   if (fs.existsSync(bin)) return bin;
-  if (!(await commandExists('go'))) throw new EnvironmentError('gameday-netdelay must be built with Go, but `go` is not on PATH');
+  if (!(await commandExists('go'))) throw new EnvironmentError(`${name} must be built with Go, but \`go\` is not on PATH`);
   fs.mkdirSync(defaults.tools.dir, { recursive: true });
+  step(`building ${name} from ${path.relative(process.cwd(), srcDir) || srcDir} (go build; once per source change)`);
   const tmp = `${bin}.tmp-${process.pid}`;
-  await $({ cwd: NETDELAY_SRC, env: { ...process.env, CGO_ENABLED: '0' }, quiet: true })`go build -trimpath -o ${tmp} .`;
+  await $({ cwd: srcDir, env: { ...process.env, CGO_ENABLED: '0' }, quiet: true })`go build -trimpath -o ${tmp} .`;
   fs.renameSync(tmp, bin);
   return bin;
+}
+
+/** gameday-netdelay (chaos/netdelay), the packet delayer the netem fault runs on kernels without sch_netem. */
+export async function ensureNetDelay(): Promise<string> {
+  return goBuild(NETDELAY_SRC, 'gameday-netdelay');
+}
+
+/** gameday-engine (load/engine): the suite's own k6-compatible load engine. */
+export async function ensureLoadEngine(): Promise<string> {
+  return goBuild(LOAD_ENGINE_SRC, 'gameday-engine');
 }
 
 async function imageExists(ref: string): Promise<boolean> {

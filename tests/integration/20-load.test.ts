@@ -1,4 +1,4 @@
-// `npm run load` against the embedded default: bundles pass `k6 inspect`, the smoke profile passes
+// `npm run load` against the embedded default, on gameday-engine: bundles pass `inspect`, the smoke profile passes
 // and leaves every artifact, an impossible threshold fails naming it, a dead target fails fast,
 // bad configuration is exit 2, Ctrl-C leaves a folder marked interrupted, and chaos's programmatic
 // entry (background load into its own folder, extra tags) works.
@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 import { SCENARIOS } from '../../load/lib/catalog.ts';
 import { bundleAll } from '../../load/run/bundle.ts';
 import { ARTIFACTS, runLoad } from '../../load/run/index.ts';
-import { findK6, k6Inspect } from '../../load/run/k6.ts';
+import { engineInspect, findLoadEngine } from '../../load/run/load-engine.ts';
 import { aggregateByWindow, forEachPoint } from '../../load/run/timeseries.ts';
 import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { INCOMPLETE_MARKER, isComplete, readJson, type RunMeta } from '../../scripts/lib/run-folder.ts';
@@ -36,16 +36,16 @@ function onlyRunFolder(outDir: string): string {
 
 const load = (args: string[], timeoutMs = 5 * 60_000) => runTsx('load/cli.ts', args, { timeoutMs });
 
-describe('load: k6 scenarios and npm run load', () => {
+describe('load: the k6 scenarios on gameday-engine, npm run load', () => {
   before(() => fs.mkdirSync(outRoot, { recursive: true }));
 
-  it('every scenario bundle passes k6 inspect with its scenarios and thresholds', async () => {
+  it('every scenario bundle passes the engine\'s inspect with its scenarios and thresholds', async () => {
     const dir = freshOutDir('bundles');
     const bundles = await bundleAll(dir);
-    const k6 = findK6();
+    const engine = await findLoadEngine();
     for (const s of SCENARIOS) {
       assert.ok(fs.existsSync(`${bundles[s]}.map`), `${s}: source map next to the bundle`);
-      const opts = (await k6Inspect(k6, bundles[s], { ...process.env, GAMEDAY_PROFILE: 'load' })) as {
+      const opts = (await engineInspect(engine, bundles[s], { ...process.env, GAMEDAY_PROFILE: 'load' })) as {
         scenarios: Record<string, { executor: string; exec: string }>;
         thresholds: Record<string, unknown>;
       };
@@ -77,7 +77,7 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.equal(meta.exitCode, 0);
     assert.equal(meta.profile, 'smoke');
     assert.equal(meta.scenario, 'mixed');
-    assert.match(meta.k6Version ?? '', /^v1\./);
+    assert.match(meta.engine ?? '', /^gameday-engine v\d+\.\d+\.\d+/);
     assert.match(meta.git?.revision ?? '', /^[0-9a-f]{40}$/);
     assert.deepEqual({ url: meta.target.ingressUrl, embedded: meta.target.embedded }, { url: target.ingressUrl, embedded: true });
     assert.ok(meta.startedAt && meta.finishedAt && Date.parse(meta.finishedAt) > Date.parse(meta.startedAt));
@@ -97,8 +97,6 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.ok(points > 100, `time series has ${points} points`);
     assert.ok(endpoints.has('api-list') && endpoints.has('web-asset'), [...endpoints].join(','));
     assert.equal(zlib.gunzipSync(fs.readFileSync(path.join(dir, ARTIFACTS.timeseries))).subarray(0, 1).toString(), '{');
-    const html = fs.readFileSync(path.join(dir, ARTIFACTS.dashboard), 'utf8');
-    assert.match(html.slice(0, 2000), /<html/i);
     assert.match(fs.readFileSync(path.join(dir, ARTIFACTS.log), 'utf8'), /thresholds \(mixed\/smoke\)/);
   });
 
@@ -141,7 +139,7 @@ describe('load: k6 scenarios and npm run load', () => {
   it('bad configuration is exit 2 naming the input, before anything starts', async () => {
     const a = await load(['--duration', 'soon'], 60_000);
     assert.equal(a.code, 2, a.stderr);
-    assert.match(a.stderr, /--duration: expected a duration like 90s, 2m or 1m30s, got "soon"/);
+    assert.match(a.stderr, /--duration: expected a duration like 90s, 2m, 1\.5m or 1m30s, at most 168 h, got "soon"/);
     const b = await runTsx('load/cli.ts', ['--target', target.ingressUrl], { env: { GAMEDAY_PROFILE: 'heavy' }, timeoutMs: 60_000 });
     assert.equal(b.code, 2, b.stderr);
     assert.match(b.stderr, /GAMEDAY_PROFILE: expected one of smoke, load, stress, spike, soak, breakpoint, got "heavy"/);
@@ -150,10 +148,16 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.match(c.stderr, /unknown endpoint "api-lst"/);
   });
 
+  it('--engine k6 with no k6 on PATH is exit 5 naming the flag, before anything starts', async () => {
+    const r = await load(['--engine', 'k6', '--target', 'http://127.0.0.1:1'], 60_000);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /--engine k6: no `k6` on PATH \(the suite never downloads or builds k6/);
+  });
+
   it('--help lists every option', async () => {
     const r = await load(['--help'], 60_000);
     assert.equal(r.code, 0, r.stderr);
-    for (const o of ['--profile', '--scenario', '--target', '--duration', '--rate', '--out-dir', '--k6-flag', '--no-dashboard', '--slo', '--threshold']) {
+    for (const o of ['--profile', '--scenario', '--target', '--duration', '--rate', '--out-dir', '--engine', '--engine-flag', '--http-timeout', '--ryw-timeout', '--ryw-poll', '--slo', '--threshold']) {
       assert.ok(r.stdout.includes(o), `--help mentions ${o}`);
     }
     for (const p of ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint']) assert.match(r.stdout, new RegExp(`^  ${p}\\s`, 'm'));
@@ -169,7 +173,7 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.ok(summary.metrics.browser_web_vital_fcp.values.count >= 1);
   });
 
-  it('Ctrl-C stops k6, and the folder is closed as interrupted (exit 130)', async () => {
+  it('Ctrl-C stops the engine, and the folder is closed as interrupted (exit 130)', async () => {
     const outDir = freshOutDir('interrupt');
     // node directly (not npx): the signal must reach our CLI, as a terminal's Ctrl-C would
     const child = spawn(process.execPath, ['--import', 'tsx', 'load/cli.ts', '--target', target.ingressUrl, '--scenario', 'api-read', '--profile', 'load', '--out-dir', outDir], {
@@ -186,7 +190,7 @@ describe('load: k6 scenarios and npm run load', () => {
         return f && fs.existsSync(f) && /running \(/.test(fs.readFileSync(f, 'utf8')) ? f : undefined;
       },
       60_000,
-      'k6 to be running',
+      'the engine to be running',
     );
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -199,14 +203,14 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.equal(meta.status, 'interrupted');
     assert.equal(meta.verdict, undefined);
     assert.ok(isComplete(dir), 'closed: no INCOMPLETE marker');
-    assert.ok(fs.existsSync(path.join(dir, ARTIFACTS.summary)), 'k6 still wrote its summary');
+    assert.ok(fs.existsSync(path.join(dir, ARTIFACTS.summary)), 'the engine still wrote its summary');
   });
 
   it('programmatic: load into a caller-owned folder with extra tags; samples can be joined with fault windows', async () => {
     const dir = freshOutDir('programmatic');
     const t0 = Date.now();
     const res = await runLoad({
-      config: { target: target.ingressUrl, scenario: 'api-read', profile: 'smoke', durationS: 6, dashboard: false },
+      config: { target: target.ingressUrl, scenario: 'api-read', profile: 'smoke', durationS: 6 },
       runDir: dir,
       tags: { experiment: 'integration' },
       quiet: true,
@@ -215,7 +219,6 @@ describe('load: k6 scenarios and npm run load', () => {
     assert.ok(res.startedAt >= t0 && res.endedAt > res.startedAt);
     assert.ok(!fs.existsSync(path.join(dir, 'run.json')), 'the caller owns run.json');
     assert.ok(fs.existsSync(path.join(dir, ARTIFACTS.summary)) && fs.existsSync(path.join(dir, ARTIFACTS.timeseries)));
-    assert.ok(!fs.existsSync(path.join(dir, ARTIFACTS.dashboard)), '--no-dashboard respected');
     let tagged = 0;
     await forEachPoint(path.join(dir, ARTIFACTS.timeseries), (p) => {
       if (p.metric === 'http_reqs' && p.tags.experiment === 'integration') tagged++;

@@ -1,10 +1,10 @@
-// The report as people and CI see it. Needs Debian's chromium, xmllint (libxml2-utils) and k6 —
-// installed by `npm run setup` — not the swarm:
+// The report as people and CI see it. Needs Debian's chromium, xmllint (libxml2-utils) and the
+// load engine — installed by `npm run setup` — not the swarm:
 //   - report.html of every fixture (and of the newest real runs in reports/runs/) opened in headless
 //     Chromium: no console errors, every chart drawn with data, chaos bands present; screenshots go
 //     to test-artifacts/;
 //   - junit.xml validates against Jenkins' junit-10.xsd;
-//   - a fresh recording of what the installed k6 writes still parses the way the fixtures do.
+//   - what gameday-engine writes for the script k6 v1.8.1 once recorded parses the way k6's did.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { recordK6Reference } from '../../reports/fixtures/k6-reference.ts';
 import { loadRun } from '../../reports/load-run.ts';
 import { renderRunFolder } from '../../reports/render.ts';
+import { findLoadEngine } from '../../load/run/load-engine.ts';
 import { defaults } from '../../scripts/lib/defaults.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -186,10 +187,9 @@ test('the newest real run of each kind (load, chaos, gameday) renders and displa
   }
 });
 
-test('what the installed k6 writes today still parses like the recorded reference', async () => {
-  const k6 = path.join(defaults.tools.dir, 'k6');
-  assert.ok(fs.existsSync(k6), `${k6} is missing (npm run setup builds it)`);
-  const out = await recordK6Reference(path.join(work, 'k6-ref'), k6);
+test('what gameday-engine writes for the k6 reference script parses like what k6 wrote', async () => {
+  const engine = await findLoadEngine();
+  const out = await recordK6Reference(path.join(work, 'k6-ref'), engine.bin);
   const dir = path.join(work, 'k6-run');
   fs.mkdirSync(dir);
   fs.copyFileSync(path.join(out, 'summary.json'), path.join(dir, 'k6-summary.json'));
@@ -204,4 +204,18 @@ test('what the installed k6 writes today still parses like the recorded referenc
   assert.ok(r.k6!.thresholds.find((t) => t.expression === 'p(99)<1000')!.actual! > 0);
   assert.deepEqual(r.timeseries!.custom.map((c) => c.metric), ['read_your_writes_ms']);
   assert.ok(r.timeseries!.byFault.some((f) => f.fault === 'kill-tasks:todo_app_api'));
+
+  // the same metrics, types and value keys as k6 wrote for this script, and the same threshold keys
+  type SummaryMetric = { type: string; contains: string; values: Record<string, number>; thresholds?: Record<string, unknown> };
+  const ref = JSON.parse(fs.readFileSync(path.join(repo, 'reports', 'fixtures', 'k6-reference', 'summary.json'), 'utf8')) as { metrics: Record<string, SummaryMetric> };
+  const ours = summary.metrics as Record<string, SummaryMetric>;
+  for (const [name, m] of Object.entries(ref.metrics)) {
+    const o = ours[name];
+    assert.ok(o, `metric ${name} (in k6's summary) is missing from ours: ${Object.keys(ours).sort().join(', ')}`);
+    assert.deepEqual([o.type, o.contains], [m.type, m.contains], name);
+    assert.deepEqual(Object.keys(o.values).sort(), Object.keys(m.values).sort(), `${name}: value keys`);
+    assert.deepEqual(Object.keys(o.thresholds ?? {}).sort(), Object.keys(m.thresholds ?? {}).sort(), `${name}: thresholds`);
+  }
+  assert.equal(summary.root_group.checks[0].name, 'api-list: status 200');
+  assert.equal(summary.root_group.checks[0].id, '36600a36e52b41d96152afe9f79c53c4', 'check ids are the md5 of their path, as in k6');
 });

@@ -14,7 +14,7 @@ test('defaults apply when nothing is given: embedded target, load profile, mixed
   assert.equal(c.target, undefined);
   assert.equal(c.profile, 'load');
   assert.equal(c.scenario, 'mixed');
-  assert.equal(c.dashboard, true);
+  assert.equal(c.engine, 'gameday');
   assert.equal(c.outDir, LOAD_DEFAULTS.outDir);
 });
 
@@ -31,14 +31,14 @@ test('precedence: flags > env > file > defaults, per field', () => {
   assert.equal(c.target, 'http://127.0.0.1:9999'); // trailing slash dropped
 });
 
-test('dashboard: GAMEDAY_DASHBOARD=0 turns it off, a --no-dashboard flag wins over env', () => {
-  assert.equal(resolveConfig({ ...none, env: readEnv({ GAMEDAY_DASHBOARD: '0' }) }).dashboard, false);
-  assert.equal(resolveConfig({ flags: { dashboard: false }, env: readEnv({ GAMEDAY_DASHBOARD: 'true' }), file: {} }).dashboard, false);
+test('engine: gameday by default, k6 from GAMEDAY_ENGINE, a flag wins over env', () => {
+  assert.equal(resolveConfig({ ...none, env: readEnv({ GAMEDAY_ENGINE: 'k6' }) }).engine, 'k6');
+  assert.equal(resolveConfig({ flags: { engine: 'gameday' }, env: readEnv({ GAMEDAY_ENGINE: 'k6' }), file: {} }).engine, 'gameday');
 });
 
-test('k6 flags: repeatable flag, space-separated env, array in file', () => {
-  assert.deepEqual(resolveConfig({ ...none, env: readEnv({ GAMEDAY_K6_FLAGS: '--http-debug  --quiet' }) }).k6Flags, ['--http-debug', '--quiet']);
-  assert.deepEqual(resolveConfig({ ...none, file: { k6Flags: ['--quiet'] } }).k6Flags, ['--quiet']);
+test('engine flags: repeatable flag, space-separated env, array in file', () => {
+  assert.deepEqual(resolveConfig({ ...none, env: readEnv({ GAMEDAY_ENGINE_FLAGS: '--tag  team=qa' }) }).engineFlags, ['--tag', 'team=qa']);
+  assert.deepEqual(resolveConfig({ ...none, file: { engineFlags: ['--quiet'] } }).engineFlags, ['--quiet']);
 });
 
 test('durations: k6-style and plain seconds', () => {
@@ -48,6 +48,12 @@ test('durations: k6-style and plain seconds', () => {
   assert.equal(parseDuration('1m30s'), 90);
   assert.equal(parseDuration('1h'), 3600);
   assert.equal(parseDuration('0.5s'), 0.5);
+  assert.equal(parseDuration('500ms'), 0.5);
+  assert.equal(parseDuration('1.5m'), 90);
+  assert.equal(parseDuration('1h2m3.5s'), 3723.5);
+  assert.equal(parseDuration('1m500ms'), 60.5);
+  assert.equal(parseDuration('30s1m'), null, 'units largest first');
+  assert.equal(parseDuration('1m1m'), null, 'each unit once');
   assert.equal(parseDuration('5x'), null);
   assert.equal(parseDuration(''), null);
   assert.equal(parseDuration('m'), null);
@@ -62,8 +68,8 @@ const bad: Partial<Record<keyof typeof FIELDS, unknown>> = {
   durationS: '5x',
   rate: '-3',
   outDir: '',
-  k6Flags: 42,
-  dashboard: 'maybe',
+  engine: 'k7',
+  engineFlags: 42,
   slo: '',
   thresholds: 7,
   httpTimeoutS: 'soon',
@@ -94,6 +100,32 @@ for (const [field, value] of Object.entries(bad) as [keyof typeof FIELDS, unknow
     });
   }
 }
+
+// values that look like numbers to Number() or run for ever are still errors, named like the rest
+const unbounded: [keyof typeof FIELDS, string][] = [
+  ['rate', '0x10'],
+  ['rate', '1e3'],
+  ['rate', '10001'],
+  ['durationS', '8d'],
+  ['durationS', '999999h'],
+  ['httpTimeoutS', '1h'],
+  ['rywPollMs', '1ms'],
+];
+for (const [field, value] of unbounded) {
+  test(`${FIELDS[field].flag} ${value} is rejected, naming the flag and its bound`, () => {
+    assert.throws(
+      () => resolveConfig({ ...none, flags: { [field]: value } }),
+      (err: unknown) => err instanceof ConfigError && err.message.startsWith(`${FIELDS[field].flag}: expected `) && err.message.includes(`got "${value}"`),
+    );
+  });
+}
+
+test('--rate at its bound and sub-second durations are accepted', () => {
+  const c = resolveConfig({ ...none, flags: { rate: '10000', rywPollMs: '250ms', httpTimeoutS: '1.5m' } });
+  assert.equal(c.rate, 10000);
+  assert.equal(c.rywPollMs, 250);
+  assert.equal(c.httpTimeoutS, 90);
+});
 
 test('read-your-writes poll longer than its timeout is rejected naming --ryw-poll', () => {
   assert.throws(() => resolveConfig({ ...none, flags: { rywPollMs: '6s' } }), /--ryw-poll: expected at most/);
