@@ -168,6 +168,9 @@ export function plannedIterations(input: ShapeInput): number {
 
 const perMinute = (perSecond: number) => Math.round(perSecond * 60);
 
+/** VUs one workload may hold at most (preAllocatedVUs never exceeds it either). */
+export const MAX_VUS_PER_WORKLOAD = 600;
+
 export function buildScenarios(input: ShapeInput): Record<string, K6Scenario> {
   const def = PROFILE_DEFS[input.profile];
   const stages = profileStages(def, input.durationS);
@@ -188,9 +191,11 @@ export function buildScenarios(input: ShapeInput): Record<string, K6Scenario> {
     const peak = peakFactor * base * w.weight; // iterations/s
     // generous: k6 drops iterations while it initializes VUs beyond the pool, and a dropped
     // iteration should mean a saturated generator, not a warming one
-    const preAllocatedVUs = Math.max(2, Math.ceil(peak * Math.max(w.iterationSeconds, 0.25) * 4));
-    // enough VUs to keep the schedule while the target stalls up to the HTTP timeout, bounded
-    const maxVUs = Math.min(600, Math.max(preAllocatedVUs, Math.ceil(peak * Math.min(timeoutS, 5)) + 5));
+    const wantPool = Math.max(2, Math.ceil(peak * Math.max(w.iterationSeconds, 0.25) * 4));
+    // enough VUs to keep the schedule while the target stalls up to the HTTP timeout, bounded:
+    // a VU is a JS runtime, and past the cap a stalled target shows as dropped iterations
+    const maxVUs = Math.min(MAX_VUS_PER_WORKLOAD, Math.max(wantPool, Math.ceil(peak * Math.min(timeoutS, 5)) + 5));
+    const preAllocatedVUs = Math.min(wantPool, maxVUs);
     const common = { exec: w.exec, timeUnit: '1m', preAllocatedVUs, maxVUs, gracefulStop: '10s' };
     out[w.name] = constant
       ? { executor: 'constant-arrival-rate', rate: Math.max(1, perMinute(def.startFactor * base * w.weight)), duration: `${total}s`, ...common }

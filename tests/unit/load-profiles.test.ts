@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PROFILES, SCENARIOS, type ScenarioName } from '../../load/lib/catalog.ts';
 import { buildOptions, makePlan, planFromEnv } from '../../load/lib/plan.ts';
-import { DEFAULT_RATES, PROFILE_DEFS, buildScenarios, plannedIterations, profileStages, totalSeconds } from '../../load/lib/profiles.ts';
+import { LIMITS } from '../../load/run/config.ts';
+import { DEFAULT_RATES, MAX_VUS_PER_WORKLOAD, PROFILE_DEFS, buildScenarios, plannedIterations, profileStages, totalSeconds } from '../../load/lib/profiles.ts';
 import { buildThresholds, parseExpression, parseThresholdKey } from '../../load/lib/thresholds.ts';
 import defaultSlo from '../../load/slo.ts';
 
@@ -18,6 +19,18 @@ test('every HTTP scenario x profile uses an arrival-rate executor with a VU pool
         assert.match(sc.executor, /^(constant|ramping)-arrival-rate$/, `${scenario}/${profile}/${name}`);
         assert.ok(sc.preAllocatedVUs >= 1 && sc.maxVUs >= sc.preAllocatedVUs);
         assert.equal(typeof sc.exec, 'string');
+      }
+    }
+  }
+});
+
+test('at the highest --rate every scenario keeps preAllocatedVUs <= maxVUs <= the cap (k6 would refuse it only after the stack is up)', () => {
+  for (const scenario of SCENARIOS.filter((s) => s !== 'browser')) {
+    for (const profile of PROFILES) {
+      for (const rate of [1000, LIMITS.rate]) {
+        for (const [name, sc] of Object.entries(buildScenarios({ scenario, profile, rate }) as Record<string, Sc>)) {
+          assert.ok(sc.preAllocatedVUs <= sc.maxVUs && sc.maxVUs <= MAX_VUS_PER_WORKLOAD, `${scenario}/${profile}/${name} at ${rate}/s: ${sc.preAllocatedVUs} > ${sc.maxVUs}`);
+        }
       }
     }
   }
