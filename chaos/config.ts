@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defaults } from '../scripts/lib/defaults.ts';
 import { ConfigError } from '../scripts/lib/errors.ts';
 import { configSection, locateConfigFile, readConfigFile } from '../scripts/lib/config-file.ts';
+import { DOCKER_HOST_EXPECTED, issueLine, parseDockerHost, strictNumber } from '../scripts/lib/config-errors.ts';
 
 export const CHAOS_DEFAULTS = {
   probeRate: 10,
@@ -17,9 +18,9 @@ export const CHAOS_DEFAULTS = {
   outDir: defaults.reportsDir as string,
 };
 
-/** flags and env are strings; the file holds JSON values: both go through the same schema */
-const fromString = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
-const numberIn = (min: number, max: number) => z.preprocess(fromString, z.number().min(min).max(max));
+/** flags and env are strings; the file holds JSON values: both go through the same schema. Only
+ *  plain decimals count as numbers ("0x10", "1e3", " 5" are rejected). */
+const numberIn = (min: number, max: number) => z.preprocess(strictNumber, z.number().min(min).max(max));
 const boolish = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
   if (/^(1|true|yes|on)$/i.test(v)) return true;
@@ -36,7 +37,7 @@ const httpUrl = z
       return false;
     }
   });
-const dockerHost = z.string().regex(/^(tcp|unix):\/\/./);
+const dockerHost = z.string().refine((v) => parseDockerHost(v).ok);
 const filePath = z.string().trim().min(1);
 
 interface FieldSpec {
@@ -46,12 +47,17 @@ interface FieldSpec {
   fileKey: string;
   expected: string;
   schema: z.ZodType;
+  /** a sharper "expected" for this bad value (e.g. the port range of a docker host) */
+  explain?: (raw: unknown) => string | undefined;
 }
 
 export const CHAOS_FIELDS = {
   target: { flag: '--target', env: 'GAMEDAY_TARGET', fileKey: 'target', expected: 'an http(s) URL', schema: httpUrl },
   statsUrl: { flag: '--stats-url', env: 'GAMEDAY_STATS_URL', fileKey: 'chaos.statsUrl', expected: 'an http(s) URL', schema: httpUrl },
-  dockerHost: { flag: '--docker-host', env: 'DOCKER_HOST', fileKey: 'chaos.dockerHost', expected: 'tcp://HOST:PORT or unix:///path', schema: dockerHost },
+  dockerHost: { flag: '--docker-host', env: 'DOCKER_HOST', fileKey: 'chaos.dockerHost', expected: DOCKER_HOST_EXPECTED, schema: dockerHost, explain: (raw) => {
+    const r = parseDockerHost(raw);
+    return r.ok || r.expected === DOCKER_HOST_EXPECTED ? undefined : r.expected;
+  } },
   rate: { flag: '--rate', env: 'GAMEDAY_CHAOS_RATE', fileKey: 'chaos.rate', expected: 'a number from 1 to 200', schema: numberIn(1, 200) },
   writeRate: { flag: '--write-rate', env: 'GAMEDAY_CHAOS_WRITE_RATE', fileKey: 'chaos.writeRate', expected: 'a number from 0 to 100', schema: numberIn(0, 100) },
   loadRate: { flag: '--load-rate', env: 'GAMEDAY_CHAOS_LOAD_RATE', fileKey: 'chaos.loadRate', expected: 'a number from 0.1 to 500', schema: numberIn(0.1, 500) },
@@ -72,7 +78,7 @@ export interface ChaosFile {
   file?: string;
 }
 
-const got = (v: unknown) => JSON.stringify(v) ?? String(v);
+const expectedOf = (spec: FieldSpec, raw: unknown): string => spec.explain?.(raw) ?? spec.expected;
 
 /** The "chaos" section and the shared "target", validated as a whole with one strict zod schema. */
 export function chaosFileValues(root: Record<string, unknown>, section: Record<string, unknown>, label: string): ChaosRaw {
@@ -82,19 +88,24 @@ export function chaosFileValues(root: Record<string, unknown>, section: Record<s
     .strict();
   const parsed = schema.safeParse(section);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      const known = inSection.map(([, s]) => s.fileKey.slice('chaos.'.length)).join(', ');
-      throw new ConfigError(`${label}: chaos.${issue.keys[0]}: unknown key; expected one of ${known}`);
+    // one line per problem, each naming its key
+    const known = inSection.map(([, s]) => s.fileKey.slice('chaos.'.length)).join(', ');
+    const lines = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) lines.add(`${label}: chaos.${k}: unknown key; expected one of ${known}`);
+        continue;
+      }
+      const key = String(issue.path[0]);
+      const spec = inSection.find(([, s]) => s.fileKey === `chaos.${key}`)![1];
+      lines.add(issueLine(`${label}: chaos.${key}`, expectedOf(spec, section[key]), section[key]));
     }
-    const key = String(issue.path[0]);
-    const spec = inSection.find(([, s]) => s.fileKey === `chaos.${key}`)![1];
-    throw new ConfigError(`${label}: chaos.${key}: expected ${spec.expected}, got ${got(section[key])}`);
+    throw new ConfigError([...lines].join('\n'));
   }
   const values: ChaosRaw = {};
   if (root.target !== undefined) {
     const t = CHAOS_FIELDS.target.schema.safeParse(root.target);
-    if (!t.success) throw new ConfigError(`${label}: target: expected ${CHAOS_FIELDS.target.expected}, got ${got(root.target)}`);
+    if (!t.success) throw new ConfigError(issueLine(`${label}: target`, CHAOS_FIELDS.target.expected, root.target));
     values.target = t.data;
   }
   for (const [field, s] of inSection) {
@@ -138,6 +149,6 @@ export function sourceLabel(field: ChaosField, from: 'flag' | 'env' | 'file', fi
 
 function parseAs(spec: FieldSpec, raw: unknown, label: string): unknown {
   const r = spec.schema.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${label}: expected ${spec.expected}, got ${got(raw)}`);
+  if (!r.success) throw new ConfigError(issueLine(label, expectedOf(spec, raw), raw));
   return r.data;
 }

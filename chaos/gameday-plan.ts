@@ -5,6 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../scripts/lib/errors.ts';
+import { pathText, zodIssueLines } from '../scripts/lib/config-errors.ts';
 import { experiments as registry } from './experiments/index.ts';
 import { ExperimentSchema, TolerancesSchema, type Experiment } from './model.ts';
 
@@ -17,7 +18,7 @@ const EntrySchema = z.union([
       experiment: z.string().min(1),
       timing: z.record(z.string(), z.unknown()).optional(),
       tolerances: z.record(z.string(), z.unknown()).optional(),
-      maxShare: z.number().optional(),
+      maxShare: z.number().gt(0).max(1).optional(),
     })
     .strict(),
 ]);
@@ -34,6 +35,13 @@ export interface GamedayPlan {
   name: string;
   file: string;
   experiments: Experiment[];
+}
+
+/** keys an object of the plan accepts, for "unknown key" errors */
+function planKeys(path: readonly PropertyKey[]): readonly string[] | undefined {
+  if (path.length === 0) return Object.keys(PlanSchema.shape);
+  if (path.length === 2 && path[0] === 'experiments') return ['experiment', 'timing', 'tolerances', 'maxShare'];
+  return undefined;
 }
 
 function fail(file: string, where: string, message: string, cause?: unknown): never {
@@ -56,8 +64,7 @@ export function loadPlan(file: string, source = '--plan'): GamedayPlan {
   }
   const parsed = PlanSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(file, issue.path.join('.') || '(root)', issue.message, parsed.error);
+    throw new ConfigError(zodIssueLines(parsed.error, { source: (p) => `plan ${file}: ${pathText(p) || '(root)'}`, input: raw, knownKeys: planKeys }).join('\n'));
   }
   const out: Experiment[] = parsed.data.experiments.map((entry, i) => {
     const where = `experiments[${i}]`;
@@ -80,8 +87,7 @@ export function loadPlan(file: string, source = '--plan'): GamedayPlan {
     };
     const checked = ExperimentSchema.safeParse(merged);
     if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      fail(file, `${where} (${e.experiment}).${issue.path.join('.')}`, issue.message, checked.error);
+      throw new ConfigError(zodIssueLines(checked.error, { source: (p) => `plan ${file}: ${where} (${e.experiment}).${pathText(p)}`, input: merged }).join('\n'));
     }
     return checked.data;
   });

@@ -2,9 +2,38 @@
 // steady state that must hold before and after, the method (faults and waits) and the tolerances
 // its verdict is computed from. Rollbacks are implicit: every fault step is undone by its fault.
 import { z } from 'zod';
-import { ConfigError } from '../scripts/lib/errors.ts';
+import { zodConfigError, pathText } from '../scripts/lib/config-errors.ts';
 
-const ms = z.number().int().nonnegative();
+/**
+ * Every duration is bounded: Node's timers hold at most 2^31-1 ms (~24.8 days) and fire after
+ * 1 ms beyond that, so an unbounded "wait 99999999999 ms" would not wait at all. No wait, hold,
+ * phase, timeout or duration threshold of an experiment may exceed one hour.
+ */
+export const MAX_DURATION_MS = 3_600_000;
+
+/** A duration in ms, 0..max (default 1 h); errors say so in words. */
+export function durationMs(max = MAX_DURATION_MS, min = 0) {
+  const range = `expected a duration in ms from ${min} to ${max}${max === MAX_DURATION_MS ? ' (1 h)' : ''}`;
+  return z.number({ error: range }).int(`${range}, a whole number`).min(min, range).max(max, range);
+}
+const ms = durationMs();
+
+/**
+ * minAvailability is a PERCENT. A value from 0 to 1 is refused as ambiguous (0.99 reads like the
+ * fraction 99 %, but as a percent it would mean 0.99 %); no useful tolerance lies there.
+ */
+export const AVAILABILITY_EXPECTED = 'a percent above 1 and at most 100 (e.g. 99.5 for 99.5 %)';
+export const availabilityPercent = z.number({ error: `expected ${AVAILABILITY_EXPECTED}` }).superRefine((v, ctx) => {
+  if (v > 1 && v <= 100) return;
+  const asPct = Number((v * 100).toPrecision(12));
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      v >= 0 && v <= 1
+        ? `expected ${AVAILABILITY_EXPECTED}: the unit is percent, so ${v} would mean ${v} %; write ${asPct} for ${asPct} %`
+        : `expected ${AVAILABILITY_EXPECTED}`,
+  });
+});
 
 export const FaultStepSchema = z.object({
   type: z.literal('fault'),
@@ -34,8 +63,8 @@ export const SteadyStateSchema = z.object({
 });
 
 export const TolerancesSchema = z.object({
-  /** minimum availability (percent) of the probe in every phase */
-  minAvailability: z.number().min(0).max(100).optional(),
+  /** minimum availability of the probe in every phase, in PERCENT (99.5 = 99.5 %; 0..1 is refused as ambiguous) */
+  minAvailability: availabilityPercent.optional(),
   /** maximum longest outage (first failure to next success) over all phases */
   maxOutageMs: ms.optional(),
   /** which requests availability/outage are judged on: reads+writes (default) or reads only */
@@ -96,12 +125,7 @@ export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export function defineExperiment(input: ExperimentInput): Experiment {
   const parsed = ExperimentSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-    throw new ConfigError(
-      `experiment ${JSON.stringify(input.id ?? '?')}: field ${where}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
+    throw zodConfigError(parsed.error, { source: (p) => `experiment ${JSON.stringify(input.id ?? '?')}: ${pathText(p) || '(root)'}`, input });
   }
   return parsed.data;
 }

@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV, CONFIG_FILE } from '../scripts/lib/config-file.ts';
 import { ConfigError } from '../scripts/lib/errors.ts';
-import { CHAOS_DEFAULTS, CHAOS_FIELDS, readChaosFile, resolveField, type ChaosField, type ChaosFile, type ChaosRaw, type ChaosSources } from './config.ts';
+import { CHAOS_DEFAULTS, CHAOS_FIELDS, readChaosFile, resolveField, sourceLabel, type ChaosField, type ChaosFile, type ChaosRaw, type ChaosSources } from './config.ts';
 import { resolveTargetOptions, type ResolvedTarget } from './target.ts';
 import type { LoadOptions } from './session.ts';
 
@@ -72,6 +72,7 @@ export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; f
     // DOCKER_HOST from the environment is used, but is not an explicit choice of target
     dockerHost: dockerHost && dockerHost.from !== 'env' ? (dockerHost.value as string) : undefined,
     envDockerHost: dockerHost?.from === 'env' ? (dockerHost.value as string) : undefined,
+    dockerHostSource: dockerHost ? sourceLabel('dockerHost', dockerHost.from, sources.file) : undefined,
   });
   return {
     target,

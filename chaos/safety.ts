@@ -12,21 +12,35 @@ import type { PlannedStep } from './plan.ts';
 export const CHAOS_LABEL = 'gameday.chaos';
 export const CHAOS_LABEL_VALUE = 'allowed';
 
-/** The target must be a reachable swarm manager; otherwise a clear error before anything else. */
-export async function checkSwarm(swarm: Dockerode, dockerHost: string): Promise<void> {
+export interface SwarmIdentity {
+  /** the Swarm cluster ID (docker info: Swarm.Cluster.ID): what the lock and the ledger are keyed by */
+  clusterId: string;
+  /** the manager answering on this docker host */
+  nodeId: string;
+}
+
+/**
+ * The target must be a reachable swarm manager; otherwise a clear error before anything else.
+ * `source` is where the docker host came from (--docker-host, DOCKER_HOST, a file key), so the
+ * error names what the user has to change.
+ */
+export async function checkSwarm(swarm: Dockerode, dockerHost: string, source = '--docker-host'): Promise<SwarmIdentity> {
   let info: any;
   try {
     info = await swarm.info();
   } catch (err) {
-    throw new UnreachableError(`docker host ${dockerHost} does not answer (--docker-host / DOCKER_HOST)`, { cause: err });
+    throw new UnreachableError(`docker host ${dockerHost} (from ${source}) does not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const st = info?.Swarm;
   if (!st || st.LocalNodeState !== 'active') {
-    throw new ConfigError(`--docker-host: expected a swarm manager, got ${dockerHost} whose swarm state is ${JSON.stringify(st?.LocalNodeState ?? 'none')}`);
+    throw new ConfigError(`${source}: expected a swarm manager, got ${JSON.stringify(dockerHost)} whose swarm state is ${JSON.stringify(st?.LocalNodeState ?? 'none')}`);
   }
   if (!st.ControlAvailable) {
-    throw new ConfigError(`--docker-host: expected a swarm manager, got ${dockerHost} which is a worker node`);
+    throw new ConfigError(`${source}: expected a swarm manager, got ${JSON.stringify(dockerHost)} which is a worker node`);
   }
+  const clusterId = String(st.Cluster?.ID ?? '');
+  if (!clusterId) throw new ConfigError(`${source}: expected a swarm manager that reports its cluster ID, got ${JSON.stringify(dockerHost)} with none`);
+  return { clusterId, nodeId: String(st.NodeID ?? '') };
 }
 
 export async function checkAllowed(swarm: Dockerode): Promise<void> {
@@ -83,6 +97,7 @@ export function checkStaticBlastRadius(plan: PlannedStep[], maxShare: number): v
 export interface SafetyInput {
   swarm: Dockerode;
   dockerHost: string;
+  dockerHostSource?: string;
   local: boolean;
   maxShare: number;
   services: string[];
@@ -94,7 +109,7 @@ export interface SafetyInput {
 export async function preflight(i: SafetyInput): Promise<void> {
   checkStaticBlastRadius(i.plan, i.maxShare);
   checkHostAccess(i.plan, i.local, i.dockerHost);
-  await checkSwarm(i.swarm, i.dockerHost);
+  await checkSwarm(i.swarm, i.dockerHost, i.dockerHostSource);
   await checkAllowed(i.swarm);
   await checkServicesExist(i.swarm, i.services, i.where);
   await checkNotDegraded(i.swarm, i.services);

@@ -178,25 +178,41 @@ export function sleep(msec: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Polls until check() returns a value (not undefined); TimeoutError naming `what` otherwise. */
+/** Rejects with TimeoutError naming `what` when p has not settled after ms (p itself cannot be cancelled). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what}: no answer within ${Math.max(1, Math.round(ms / 1000))} s`)), Math.max(1, ms));
+  });
+  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Polls until check() returns a value (not undefined); TimeoutError naming `what` otherwise. Each
+ * attempt is bounded too (attemptTimeoutMs, and never past the deadline): a call that hangs (a
+ * paused manager) fails the attempt instead of the whole wait.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; attemptTimeoutMs?: number },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastErr: unknown;
   for (;;) {
+    // the last attempt may run a little past the deadline (up to 1 s) rather than be cut at once
+    const left = Math.max(1000, deadline - Date.now());
     try {
-      const v = await check();
+      const v = await withTimeout(check(), Math.min(opts.attemptTimeoutMs ?? 30_000, left), `${what} (one attempt)`);
       if (v !== undefined) return v;
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       lastErr = err;
     }
     if (Date.now() >= deadline) {
-      throw new TimeoutError(`timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${what}`, { cause: lastErr });
+      const last = lastErr instanceof Error ? `; last attempt: ${lastErr.message}` : '';
+      throw new TimeoutError(`timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${what}${last}`, { cause: lastErr });
     }
-    await sleep(opts.intervalMs ?? 500, opts.signal);
+    await sleep(Math.min(opts.intervalMs ?? 500, Math.max(1, deadline - Date.now())), opts.signal);
   }
 }

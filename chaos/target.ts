@@ -17,12 +17,17 @@ export interface TargetOptions {
   dockerHost?: string;
   /** DOCKER_HOST from the environment: used, but not an explicit choice */
   envDockerHost?: string;
+  /** where the docker host came from, as errors name it (--docker-host, DOCKER_HOST, file key) */
+  dockerHostSource?: string;
 }
 
 export interface ResolvedTarget {
   ingressUrl: string;
   statsUrl?: string;
   dockerHost: string;
+  /** where dockerHost came from, as errors name it: `--docker-host`, `DOCKER_HOST`,
+   *  `gameday.config.json: chaos.dockerHost`, or the default */
+  dockerHostSource: string;
   /** the embedded local swarm: host engine and node exec available */
   local: boolean;
   /** the user named the target explicitly (allows a non-loopback ingress) */
@@ -34,7 +39,8 @@ export function resolveTargetOptions(o: TargetOptions): ResolvedTarget {
   const local = dockerHost === LOCAL_MANAGER_DOCKER_HOST;
   const ingressUrl = (o.target ?? defaults.target.ingressUrl).replace(/\/+$/, '');
   const statsUrl = o.statsUrl ?? (o.target ? undefined : defaults.target.statsUrl);
-  return { ingressUrl, statsUrl, dockerHost, local, explicit: Boolean(o.target || o.dockerHost) };
+  const dockerHostSource = o.dockerHostSource ?? (o.dockerHost ? '--docker-host' : o.envDockerHost ? 'DOCKER_HOST' : 'the default docker host (the embedded local swarm)');
+  return { ingressUrl, statsUrl, dockerHost, dockerHostSource, local, explicit: Boolean(o.target || o.dockerHost) };
 }
 
 /** Brings the embedded default up when it is the target (fast when it already runs). */

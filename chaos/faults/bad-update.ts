@@ -2,6 +2,7 @@
 // once), with failure_action=rollback. Inject waits for the update state machine and records
 // whether Swarm rolled back by itself; undo restores the spec if it did not.
 import { z } from 'zod';
+import { durationMs, MAX_DURATION_MS } from '../model.ts';
 import type { Fault } from './types.ts';
 import { specFaultParts, specUpdateParams, updateSpec, type SpecEntry } from './spec.ts';
 
@@ -11,7 +12,7 @@ const schema = specUpdateParams.extend({
   /** healthcheck: a healthcheck that always fails; command: a command that exits 3; env: only env */
   mode: z.enum(['healthcheck', 'command', 'env']).default('healthcheck'),
   /** update_config.monitor for this update: how long a new task is watched for failure */
-  monitorMs: z.number().int().positive().default(5000),
+  monitorMs: durationMs(MAX_DURATION_MS, 1).default(5000),
 });
 type Params = z.infer<typeof schema>;
 

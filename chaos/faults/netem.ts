@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
+import { durationMs } from '../model.ts';
 import { ensureNetDelay } from '../../scripts/lib/tools.ts';
 import type { ChaosContext, Fault, UndoEntry } from './types.ts';
 import { needHost } from './types.ts';
@@ -21,8 +22,8 @@ const schema = z
     service: z.string().min(1),
     count: z.number().int().positive().default(1),
     node: z.string().min(1).optional(),
-    delayMs: z.number().int().nonnegative().max(60_000).default(200),
-    jitterMs: z.number().int().nonnegative().default(0),
+    delayMs: durationMs(60_000).default(200),
+    jitterMs: durationMs(60_000).default(0),
     lossPct: z.number().min(0).max(100).default(0),
     /** the delayer stops by itself after this long, whatever happens to the run */
     maxDurationS: z.number().int().min(10).max(3600).default(600),

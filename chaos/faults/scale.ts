@@ -1,6 +1,7 @@
 // Scale a service to N replicas (or by a delta) and wait until Swarm got there. Undo restores the
 // replica count captured before. Scaling down is bounded by the blast radius.
 import { z } from 'zod';
+import { durationMs } from '../model.ts';
 import { SafetyError, ConfigError } from '../../scripts/lib/errors.ts';
 import { inspectService, servicesState, updateServiceSpec, waitFor } from '../swarm.ts';
 import type { Fault, UndoEntry } from './types.ts';
@@ -10,7 +11,7 @@ const schema = z
     service: z.string().min(1),
     replicas: z.number().int().nonnegative().optional(),
     delta: z.number().int().optional(),
-    waitMs: z.number().int().nonnegative().default(60_000),
+    waitMs: durationMs().default(60_000),
   })
   .refine((p) => (p.replicas === undefined) !== (p.delta === undefined), { message: 'give exactly one of replicas or delta' });
 type Params = z.infer<typeof schema>;

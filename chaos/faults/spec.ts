@@ -2,6 +2,7 @@
 // waiting for Swarm's update state machine to settle, and the update / capture / restore steps.
 import type Dockerode from 'dockerode';
 import { z } from 'zod';
+import { durationMs, MAX_DURATION_MS } from '../model.ts';
 import { inspectService, waitFor } from '../swarm.ts';
 import type { ChaosContext, FaultTargets, UndoEntry } from './types.ts';
 
@@ -101,7 +102,7 @@ export const specUpdateParams = z.object({
   service: z.string().min(1),
   /** env vars to set (null removes one) */
   env: z.record(z.string(), z.string().nullable()).default({}),
-  timeoutMs: z.number().int().positive().default(180_000),
+  timeoutMs: durationMs(MAX_DURATION_MS, 1).default(180_000),
 });
 
 /** The undo entry of a fault that changes a service spec: the spec before the change. */

@@ -4,7 +4,8 @@
 // the first change is made: a run killed mid-injection still leaves enough on disk to heal.
 import type Dockerode from 'dockerode';
 import { z } from 'zod';
-import { ConfigError, EnvironmentError } from '../../scripts/lib/errors.ts';
+import { EnvironmentError } from '../../scripts/lib/errors.ts';
+import { pathText, zodConfigError } from '../../scripts/lib/config-errors.ts';
 
 export interface ExecResult {
   stdout: string;
@@ -67,11 +68,7 @@ export interface Fault<P = any, E extends UndoEntry = UndoEntry> {
 export function validateParams<P>(fault: Fault<P>, params: unknown, where: string): P {
   const parsed = fault.schema.safeParse(params);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || '(params)';
-    throw new ConfigError(`${where}: fault ${fault.kind}: params.${field}: ${issue?.message ?? 'invalid'}`, {
-      cause: parsed.error,
-    });
+    throw zodConfigError(parsed.error, { source: (p) => `${where}: fault ${fault.kind}: params${p.length ? `.${pathText(p)}` : ''}`, input: params });
   }
   return parsed.data;
 }

@@ -75,6 +75,8 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
   let cur: unknown = err;
   let depth = 0;
   while (cur && depth < 6) {
+    // a zod error's message is a JSON dump of its issues: the message above already says them in words
+    if (depth > 0 && cur instanceof Error && (cur.name === 'ZodError' || Array.isArray((cur as { issues?: unknown }).issues))) break;
     if (cur instanceof GamedayError) lines.push(`${depth ? 'caused by: ' : ''}[${cur.code}] ${cur.message}`);
     else if (cur instanceof Error) lines.push(`${depth ? 'caused by: ' : ''}${cur.message}`);
     else lines.push(`${depth ? 'caused by: ' : ''}${String(cur)}`);

@@ -116,7 +116,7 @@ test('options: flags > environment > defaults, bad values named', () => {
     process.env.GAMEDAY_CHAOS_RATE = '0';
     assert.throws(() => resolveCommon({}), /GAMEDAY_CHAOS_RATE: expected a number/);
     delete process.env.GAMEDAY_CHAOS_RATE;
-    assert.throws(() => resolveCommon({ dockerHost: '127.0.0.1:2375' }), /--docker-host: expected tcp:\/\/HOST:PORT/);
+    assert.throws(() => resolveCommon({ dockerHost: '127.0.0.1:2375' }), /--docker-host: expected unix:\/\/\/path.*tcp:\/\/HOST:PORT/);
     assert.throws(() => resolveCommon({ target: 'ftp://x' }), /--target: expected an http\(s\) URL/);
     assert.throws(() => resolveCommon({ maxShare: '1.5' }), /--max-share/);
   } finally {

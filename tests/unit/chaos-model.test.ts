@@ -35,9 +35,49 @@ test('the known-good and the deliberately bad variants say what their verdict mu
 });
 
 test('experiment data is validated with the field named', () => {
-  assert.throws(() => defineExperiment({ id: 'Bad Id', title: 't', method: [{ type: 'wait', ms: 1 }] }), /experiment "Bad Id": field id/);
-  assert.throws(() => defineExperiment({ id: 'x', title: 't', method: [] }), /field method/);
-  assert.throws(() => defineExperiment({ id: 'x', title: 't', method: [{ type: 'wait', ms: 1 }], tolerances: { minAvailability: 120 } }), /field tolerances\.minAvailability/);
+  assert.throws(() => defineExperiment({ id: 'Bad Id', title: 't', method: [{ type: 'wait', ms: 1 }] }), /^ConfigError: experiment "Bad Id": id: expected a string matching .*, got "Bad Id"$/);
+  assert.throws(() => defineExperiment({ id: 'x', title: 't', method: [] }), /experiment "x": method: expected at least 1 entries, got \[\]/);
+  assert.throws(() => defineExperiment({ id: 'x', title: 't', method: [{ type: 'wait', ms: 1 }], tolerances: { minAvailability: 120 } }), /experiment "x": tolerances\.minAvailability: expected a percent above 1 and at most 100 .*, got 120$/);
+});
+
+// issue 14: 99999999999 ms slept 1 ms (Node's timers overflow past 2^31-1 ms): every duration is bounded
+test('every wait, hold, phase and duration of an experiment is bounded (1 h), the error names the key', () => {
+  const base = { id: 'x', title: 't', method: [{ type: 'wait' as const, ms: 1 }] };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ method: [{ type: 'wait', ms: 99999999999 }] }, /experiment "x": method\[0\]\.ms: expected a duration in ms from 0 to 3600000 \(1 h\), got 99999999999/],
+    [{ method: [{ type: 'fault', fault: 'kill-tasks', holdMs: 3_600_001 }] }, /method\[0\]\.holdMs: expected a duration in ms from 0 to 3600000/],
+    [{ timing: { beforeMs: 1e12 } }, /timing\.beforeMs: expected a duration/],
+    [{ timing: { afterMs: -1 } }, /timing\.afterMs: expected a duration/],
+    [{ timing: { recoveryTimeoutMs: 2 ** 31 } }, /timing\.recoveryTimeoutMs: expected a duration/],
+    [{ tolerances: { maxOutageMs: 1e11 } }, /tolerances\.maxOutageMs: expected a duration/],
+    [{ tolerances: { maxRecoveryMs: 1.5 } }, /tolerances\.maxRecoveryMs: expected a duration .*whole number, got 1\.5/],
+  ];
+  for (const [patch, re] of cases) assert.throws(() => defineExperiment({ ...base, ...patch } as never), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(patch));
+  assert.equal(defineExperiment({ ...base, method: [{ type: 'wait', ms: 3_600_000 }] }).method[0]!.type, 'wait');
+  // fault params that sleep are bounded too
+  const exp = (params: Record<string, unknown>, fault = 'scale') => defineExperiment({ ...base, method: [{ type: 'fault', fault, params }] });
+  assert.throws(() => planExperiment(exp({ service: 's', delta: 1, waitMs: 99999999999 }), faults), /method\[0\]: fault scale: params\.waitMs: expected a duration in ms from 0 to 3600000 \(1 h\), got 99999999999/);
+  assert.throws(() => planExperiment(exp({ service: 's', monitorMs: 1e10 }, 'bad-update'), faults), /params\.monitorMs: expected a duration/);
+  assert.throws(() => planExperiment(exp({ service: 's', delayMs: 10, jitterMs: 1e10 }, 'netem'), faults), /params\.jitterMs: expected a duration in ms from 0 to 60000/);
+});
+
+// issue 14: minAvailability 0.99 was taken as 0.99 %. The unit is percent; 0..1 is refused as ambiguous.
+test('minAvailability is a percent: 0..1 is refused as ambiguous with the fix spelled out; built-ins keep their meaning', () => {
+  const exp = (minAvailability: unknown) => defineExperiment({ id: 'x', title: 't', method: [{ type: 'wait', ms: 1 }], tolerances: { minAvailability } as never });
+  assert.equal(exp(99.5).tolerances.minAvailability, 99.5);
+  assert.equal(exp(100).tolerances.minAvailability, 100);
+  for (const v of [0.99, 1, 0.5, 0]) {
+    assert.throws(() => exp(v), (e: unknown) => e instanceof ConfigError && /tolerances\.minAvailability: expected a percent above 1 and at most 100 .*the unit is percent/.test(e.message) && e.message.endsWith(`got ${v}`), String(v));
+  }
+  assert.throws(() => exp(0.99), /write 99 for 99 %/);
+  assert.throws(() => exp('99%'), /expected a percent above 1 and at most 100.*got "99%"/);
+  assert.throws(() => exp(-5), /expected a percent above 1/);
+  // the built-in experiments are all in percent, as they always were
+  for (const e of experiments.values()) {
+    const v = e.tolerances.minAvailability;
+    if (v !== undefined) assert.ok(v >= 70 && v <= 100, `${e.id}: ${v}`);
+  }
+  assert.equal(getExperiment('node-drain').tolerances.minAvailability, 99.5);
 });
 
 test('the default game-day plan covers every fault kind', () => {
@@ -66,7 +106,12 @@ test('bad plan files: ConfigError naming the file, the entry and the field', () 
   expectErr(write('syntax.yaml', 'name: x\nexperiments: [a\n'), /syntax\.yaml: \(file\): not valid YAML/);
   expectErr(write('unknown.yaml', 'name: x\nexperiments:\n  - api-kill-task\n  - experiment: no-such-thing\n'), /experiments\[1\]\.experiment: expected one of .*got "no-such-thing"/);
   expectErr(write('field.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    timing: { beforeMS: 10 }\n'), /experiments\[0\]\.timing\.beforeMS: unknown field/);
-  expectErr(write('value.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    tolerances: { minAvailability: 101 }\n'), /experiments\[0\] \(api-kill-task\)\.tolerances\.minAvailability/);
+  expectErr(write('value.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    tolerances: { minAvailability: 101 }\n'), /experiments\[0\] \(api-kill-task\)\.tolerances\.minAvailability: expected a percent .*, got 101$/);
+  expectErr(write('fraction.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    tolerances: { minAvailability: 0.99 }\n'), /\.tolerances\.minAvailability: expected a percent .*write 99 for 99 %, got 0\.99$/);
+  expectErr(write('long.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    timing: { beforeMs: 99999999999, afterMs: 1e12 }\n'), /experiments\[0\] \(api-kill-task\)\.timing\.beforeMs: expected a duration in ms from 0 to 3600000 \(1 h\), got 99999999999\n.*timing\.afterMs: expected a duration/);
+  expectErr(write('share.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    maxShare: 5\n'), /experiments\[0\]\.maxShare: expected a number <= 1, got 5/);
+  // zod's own error is not chained (describeError would print its JSON dump)
+  assert.throws(() => loadPlan(write('v2.yaml', 'name: x\nexperiments:\n  - experiment: api-kill-task\n    tolerances: { minAvailability: 101 }\n')), (e: unknown) => (e as Error).cause === undefined);
   expectErr(write('extra.yaml', 'name: x\nexperiment: []\n'), /plan .*extra\.yaml/);
   expectErr(write('empty.yaml', 'name: x\nexperiments: []\n'), /experiments/);
   const ok = loadPlan(write('ok.yaml', 'name: tiny\nexperiments:\n  - api-kill-task\n  - experiment: api-scale\n    timing: { beforeMs: 1000 }\n'));
