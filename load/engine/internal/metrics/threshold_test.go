@@ -50,12 +50,12 @@ func TestParseExpressionInvalid(t *testing.T) {
 
 func TestParseThresholdsForms(t *testing.T) {
 	raw := map[string]any{
-		"http_req_duration":                  "p(95)<300",
-		"http_req_failed":                    []any{"rate<0.01", map[string]any{"threshold": "rate<0.1", "abortOnFail": true, "delayAbortEval": "10s"}},
+		"http_req_duration":                    "p(95)<300",
+		"http_req_failed":                      []any{"rate<0.01", map[string]any{"threshold": "rate<0.1", "abortOnFail": true, "delayAbortEval": "10s"}},
 		"http_req_duration{endpoint:api-list}": []any{"p(99)<500", map[string]any{"threshold": "max<1000", "delayAbortEval": "1m30s"}},
-		"checks":                             []string{"rate>0.9"},
-		"iterations":                         []any{map[string]any{"threshold": "count>1", "delayAbortEval": "1.5m", "unknown": 1}},
-		"vus":                                []any{map[string]any{"threshold": "value<5", "delayAbortEval": "500ms"}},
+		"checks":                               []string{"rate>0.9"},
+		"iterations":                           []any{map[string]any{"threshold": "count>1", "delayAbortEval": "1.5m", "unknown": 1}},
+		"vus":                                  []any{map[string]any{"threshold": "value<5", "delayAbortEval": "500ms"}},
 	}
 	got, err := ParseThresholds(raw)
 	if err != nil {
