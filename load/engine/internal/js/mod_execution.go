@@ -54,7 +54,7 @@ func newExecutionModule(mvu modules.VU) (*goja.Object, error) {
 			needIter("vu.iterationInScenario")
 			return num(vu.iter.VUIterationInScenario)
 		},
-		"tags": func() goja.Value { needIter("vu.tags"); return tagsObj },
+		"tags":    func() goja.Value { needIter("vu.tags"); return tagsObj },
 		"metrics": func() goja.Value { needIter("vu.metrics"); return metricsObj },
 	})
 	getters(rt, metricsObj, map[string]func() goja.Value{

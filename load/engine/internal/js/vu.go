@@ -69,22 +69,18 @@ type VU struct {
 	initEnv *modules.InitEnv
 
 	// event loop
-	loopMu    sync.Mutex
-	queue     []queued
-	wake      chan struct{}
-	pending   int
-	epoch     uint64
-	aborted   *AbortError
-	iterInVU  int64 // iterations this VU ran (all scenarios)
-	iter      Iteration
-	tagsMu    sync.Mutex
-	vuTags    map[string]string // exec.vu.tags set by the script
-	inIter    bool
-	scenario  string
-	setupData struct {
-		raw []byte
-		val goja.Value
-	}
+	loopMu   sync.Mutex
+	queue    []queued
+	wake     chan struct{}
+	pending  int
+	epoch    uint64
+	aborted  *AbortError
+	iterInVU int64 // iterations this VU ran (all scenarios)
+	iter     Iteration
+	tagsMu   sync.Mutex
+	vuTags   map[string]string // exec.vu.tags set by the script
+	inIter   bool
+	scenario string
 }
 
 type queued struct {
@@ -135,17 +131,17 @@ func NewVU(env *Env, id uint64) (*VU, error) {
 
 // --- modules.VU ---
 
-func (vu *VU) Runtime() *goja.Runtime        { return vu.rt }
-func (vu *VU) Context() context.Context      { return vu.ctx }
-func (vu *VU) Registry() *metrics.Registry   { return vu.env.Registry }
-func (vu *VU) Builtins() *metrics.Builtins   { return vu.env.Builtins }
-func (vu *VU) State() *modules.State         { return vu.state }
-func (vu *VU) InitEnv() *modules.InitEnv     { return vu.initEnv }
-func (vu *VU) ID() uint64                    { return vu.id }
-func (vu *VU) Exports() *goja.Object         { return vu.exports }
-func (vu *VU) Logger() *Logger               { return vu.env.Logger }
-func (vu *VU) CurrentIteration() Iteration   { return vu.iter }
-func (vu *VU) inInitContext() bool           { return vu.state == nil }
+func (vu *VU) Runtime() *goja.Runtime      { return vu.rt }
+func (vu *VU) Context() context.Context    { return vu.ctx }
+func (vu *VU) Registry() *metrics.Registry { return vu.env.Registry }
+func (vu *VU) Builtins() *metrics.Builtins { return vu.env.Builtins }
+func (vu *VU) State() *modules.State       { return vu.state }
+func (vu *VU) InitEnv() *modules.InitEnv   { return vu.initEnv }
+func (vu *VU) ID() uint64                  { return vu.id }
+func (vu *VU) Exports() *goja.Object       { return vu.exports }
+func (vu *VU) Logger() *Logger             { return vu.env.Logger }
+func (vu *VU) CurrentIteration() Iteration { return vu.iter }
+func (vu *VU) inInitContext() bool         { return vu.state == nil }
 
 // RegisterCallback reserves a slot on the event loop (see modules.VU).
 func (vu *VU) RegisterCallback() func(func() error) {
@@ -585,17 +581,55 @@ func (vu *VU) SetIteration(it Iteration) {
 func (vu *VU) RunIteration(ctx context.Context, st *modules.State, fn string, setupData []byte) error {
 	args := []goja.Value{}
 	if setupData != nil {
-		if string(vu.setupData.raw) != string(setupData) || vu.setupData.val == nil {
-			v, err := vu.ParseJSON(setupData)
-			if err != nil {
-				return err
-			}
-			vu.setupData.raw, vu.setupData.val = setupData, v
+		// a fresh copy every iteration: what one iteration changes, the next does not see
+		v, err := vu.ParseJSON(setupData)
+		if err != nil {
+			return err
 		}
-		args = append(args, vu.setupData.val)
+		args = append(args, v)
 	}
 	vu.inIter = true
 	defer func() { vu.inIter = false; vu.iterInVU++ }()
 	_, err := vu.Call(ctx, st, fn, args...)
 	return err
+}
+
+// Output is one entry of handleSummary's returned object.
+type Output struct {
+	Key  string
+	Data []byte
+}
+
+// ExportOutputs reads handleSummary's result: key -> string or ArrayBuffer (sorted by key).
+func (vu *VU) ExportOutputs(v goja.Value) ([]Output, error) {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return nil, nil
+	}
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return nil, fmt.Errorf("handleSummary must return an object of path -> content, got %s", v.String())
+	}
+	keys := o.Keys()
+	sort.Strings(keys)
+	out := make([]Output, 0, len(keys))
+	for _, k := range keys {
+		e := o.Get(k)
+		switch x := e.Export().(type) {
+		case goja.ArrayBuffer:
+			out = append(out, Output{Key: k, Data: x.Bytes()})
+		case string:
+			out = append(out, Output{Key: k, Data: []byte(x)})
+		default:
+			if eo, isObj := e.(*goja.Object); isObj && eo.ClassName() != "String" {
+				b, err := vu.Stringify(e)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, Output{Key: k, Data: b})
+				continue
+			}
+			out = append(out, Output{Key: k, Data: []byte(e.String())})
+		}
+	}
+	return out, nil
 }
