@@ -1,7 +1,3 @@
-// Package sched parses k6-style scenario options and runs the six k6
-// executors against a pool of VUs, honouring execution segments.
-// It knows nothing of JS or metrics: the runner adapts it through the
-// VU/VUPool interfaces and Hooks.
 package sched
 
 import (
@@ -54,8 +50,13 @@ type VUPool interface {
 	NewVU(ctx context.Context) (VU, error)
 }
 
-// Hooks are optional callbacks; nil fields are skipped. They may be called
-// concurrently from many goroutines.
+// Hooks are optional callbacks; nil fields are skipped. DroppedIteration and
+// IterationDone may be called concurrently from many goroutines.
+// VUsChanged is called in order, under the scheduler's VU lock: it must be
+// quick and must not call back into the Scheduler.
+// DroppedIteration is also called, as k6 counts dropped_iterations, for the
+// iterations of shared-iterations / per-vu-iterations that maxDuration cut
+// off (at = when they were given up).
 type Hooks struct {
 	DroppedIteration func(sc *Scenario, at time.Time)
 	VUsChanged       func(active, allocated int64)
