@@ -77,10 +77,10 @@ type ScenarioProgress struct {
 	Name, Executor string
 	Elapsed        time.Duration // since the scenario started (0 before)
 	Planned        time.Duration // duration (or maxDuration) of the scenario
-	ActiveVUs      int64 // VUs held by the scenario
-	BusyVUs        int64 // of those, VUs running an iteration now
-	MaxVUs         int64 // VUs the scenario may use in this instance
-	Done           int64 // iterations completed (not interrupted)
+	ActiveVUs      int64         // VUs held by the scenario
+	BusyVUs        int64         // of those, VUs running an iteration now
+	MaxVUs         int64         // VUs the scenario may use in this instance
+	Done           int64         // iterations completed (not interrupted)
 	Interrupted    int64
 	Dropped        int64
 	// Iterations is the planned number of iterations for iteration-based
