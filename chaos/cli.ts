@@ -5,8 +5,7 @@ import { ConfigError, ExitCode, runMain } from '../scripts/lib/errors.ts';
 import { info, ok, step, warn } from '../scripts/lib/log.ts';
 import { experiments, getExperiment } from './experiments/index.ts';
 import { faults } from './faults/index.ts';
-import { Ledger } from './ledger.ts';
-import { runLockedSession, withRunLock } from './command.ts';
+import { otherSwarmsRecords, runLockedSession, withSwarmLocked } from './command.ts';
 import { addCommonOptions, leaveOnSignal, parseArgs, resolveCommand } from './options.ts';
 import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
@@ -39,16 +38,23 @@ async function main(): Promise<number> {
 
   const { common } = resolveCommand(program);
   if (o.recover) {
-    return withRunLock('chaos', async () => {
-      leaveOnSignal((sig) => `${sig}: recovery stopped; what is not undone stays in the ledger (run --recover again)`);
-      const ctx = chaosContext(common.target, { maxShare: 1, allowManager: true, log: info });
-      const ledger = new Ledger();
-      step(`recovering from the ledger ${ledger.file}`);
-      const results = await recoverWith(ctx, ledger, faults);
-      if (!results.length) ok('nothing to recover');
-      for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error}`}`);
-      return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
-    });
+    // --recover acts on the swarm it is connected to, only on that swarm's records, and only on
+    // a swarm marked allowed; it does not start the embedded default
+    return withSwarmLocked(
+      'chaos',
+      common,
+      async ({ identity, ledger }) => {
+        leaveOnSignal((sig) => `${sig}: recovery stopped; what is not undone stays in the ledger (run --recover again)`);
+        const ctx = chaosContext(common.target, { maxShare: common.maxShare ?? 0.5, allowManager: common.allowManager, log: info, swarmId: identity.clusterId });
+        step(`recovering swarm ${identity.clusterId} (${common.target.dockerHost}) from the ledger ${ledger.file}`);
+        const results = await recoverWith(ctx, ledger, faults, identity.clusterId);
+        if (!results.length) ok('nothing to recover on this swarm');
+        for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error} (kept in the ledger)`}`);
+        for (const line of otherSwarmsRecords(identity.clusterId, ledger)) warn(line);
+        return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
+      },
+      { ensure: false },
+    );
   }
 
   if (!id) throw new ConfigError('experiment: expected an experiment id (see --list), got none');
@@ -57,8 +63,7 @@ async function main(): Promise<number> {
 
   if (o.dryRun) {
     process.stdout.write(`${formatPlan(exp, plan)}\n`);
-    await dryRunPreflight([exp], [plan], common);
-    return ExitCode.ok;
+    return dryRunPreflight([exp], [plan], common);
   }
 
   return runLockedSession(common, { kind: 'chaos', label: exp.id, experiments: [exp], config: { experiment: exp } });

@@ -1,10 +1,22 @@
-// What `npm run chaos` and `npm run gameday` do once their input is resolved: take the run lock,
-// arm Ctrl-C, run the session. One place, so both commands run sessions the same way.
-import { warn } from '../scripts/lib/log.ts';
+// What `npm run chaos`, `npm run gameday` and `--recover` do once their input is resolved: find
+// out which swarm they talk to (its cluster ID), take the lock of that swarm on this machine (a
+// file in the user's state dir, beside the swarm's ledger) and the lock on the swarm itself (a
+// label on its manager, for other machines), bring over an old per-checkout ledger, arm Ctrl-C,
+// run. One place, so every command runs the same way.
+import fs from 'node:fs';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { swarmDocker } from '../scripts/lib/docker.ts';
+import { info, warn } from '../scripts/lib/log.ts';
+import { Ledger, describeOtherSwarms, migrateLegacyLedger, type LedgerRecord } from './ledger.ts';
 import { defaultLockPath, withLock } from './lock.ts';
 import type { Experiment } from './model.ts';
 import { interruptController, type CommonOptions } from './options.ts';
+import { checkAllowed, checkSwarm, type SwarmIdentity } from './safety.ts';
 import { runSession } from './session.ts';
+import { legacyLedgerPath, ledgerPathFor, stateRoot } from './state.ts';
+import { acquireSwarmLock } from './swarm-lock.ts';
+import { ensureTarget } from './target.ts';
 
 export interface SessionSpec {
   kind: 'chaos' | 'gameday';
@@ -21,14 +33,44 @@ export function commandLine(script: 'chaos' | 'gameday', argv: string[] = proces
   return `npm run ${script}${args.length ? ` -- ${args.join(' ')}` : ''}`;
 }
 
-/** Runs fn holding the chaos lock (beside the ledger); a stale lock is taken over with a warning. */
-export function withRunLock<T>(script: 'chaos' | 'gameday', fn: () => Promise<T>): Promise<T> {
-  return withLock({ file: defaultLockPath(), command: commandLine(script), log: warn }, fn);
+export interface LockedSwarm {
+  swarm: Dockerode;
+  identity: SwarmIdentity;
+  ledger: Ledger;
+}
+
+/**
+ * Runs fn holding both locks of the swarm the options point at. Before any lock: the embedded
+ * default is brought up when it is the target (not for --recover: `ensure: false`), the target
+ * must be a swarm manager marked allowed. Stale locks are taken over with a warning.
+ */
+export async function withSwarmLocked<T>(
+  script: 'chaos' | 'gameday',
+  common: CommonOptions,
+  fn: (s: LockedSwarm) => Promise<T>,
+  o: { ensure?: boolean } = {},
+): Promise<T> {
+  if (o.ensure !== false) await ensureTarget(common.target, info);
+  const swarm = swarmDocker(common.target.dockerHost);
+  const identity = await checkSwarm(swarm, common.target.dockerHost, common.target.dockerHostSource);
+  await checkAllowed(swarm);
+  const ledgerFile = ledgerPathFor(identity.clusterId);
+  const ledger = new Ledger(ledgerFile, { warn });
+  const command = commandLine(script);
+  return withLock({ file: defaultLockPath(ledgerFile), command, log: warn }, async () => {
+    const onSwarm = await acquireSwarmLock(swarm, { command, log: warn });
+    try {
+      if (!process.env.GAMEDAY_LEDGER) migrateLegacyLedger(legacyLedgerPath(), ledger, { swarmId: identity.clusterId, dockerHost: common.target.dockerHost }, warn);
+      return await fn({ swarm, identity, ledger });
+    } finally {
+      await onSwarm.release();
+    }
+  });
 }
 
 /** Lock, Ctrl-C handling, session: returns the exit code. */
 export function runLockedSession(common: CommonOptions, spec: SessionSpec): Promise<number> {
-  return withRunLock(spec.kind, async () => {
+  return withSwarmLocked(spec.kind, common, async ({ ledger }) => {
     const ac = interruptController((l) => warn(l));
     const result = await runSession({
       kind: spec.kind,
@@ -36,6 +78,8 @@ export function runLockedSession(common: CommonOptions, spec: SessionSpec): Prom
       planFile: spec.planFile,
       experiments: spec.experiments,
       target: common.target,
+      targetReady: true,
+      ledger,
       outDir: common.outDir,
       probeRate: common.probeRate,
       writeRate: common.writeRate,
@@ -47,4 +91,25 @@ export function runLockedSession(common: CommonOptions, spec: SessionSpec): Prom
     });
     return result.exitCode;
   });
+}
+
+/**
+ * Records other swarms' runs left: in this ledger (GAMEDAY_LEDGER, a migrated file) and in the
+ * other swarms' folders of the state dir. --recover names them with the --docker-host that
+ * recovers each; it never undoes them on this swarm.
+ */
+export function otherSwarmsRecords(swarmId: string, ledger: Ledger, root: string = stateRoot()): string[] {
+  const recs: LedgerRecord[] = ledger.read().filter((r) => r.swarmId !== undefined && r.swarmId !== swarmId);
+  let dirs: string[] = [];
+  try {
+    dirs = fs.readdirSync(root).filter((d) => d !== swarmId);
+  } catch {
+    /* no state dir yet */
+  }
+  for (const d of dirs) {
+    const file = path.join(root, d, 'ledger.json');
+    if (path.resolve(file) === path.resolve(ledger.file) || !fs.existsSync(file)) continue;
+    recs.push(...new Ledger(file, { warn }).read().map((r) => ({ ...r, swarmId: r.swarmId ?? d })));
+  }
+  return describeOtherSwarms(recs);
 }

@@ -32,8 +32,7 @@ async function main(): Promise<number> {
   if (o.dryRun) {
     process.stdout.write(`game day ${plan.name} (${plan.file}): ${plan.experiments.length} experiments\n\n`);
     plan.experiments.forEach((e, i) => process.stdout.write(`${formatPlan(e, plans[i]!)}\n\n`));
-    await dryRunPreflight(plan.experiments, plans, common);
-    return ExitCode.ok;
+    return dryRunPreflight(plan.experiments, plans, common);
   }
   return runLockedSession(common, {
     kind: 'gameday',

@@ -1,12 +1,13 @@
-// One chaos run at a time (chaos, gameday, --recover): a lock file beside the ledger, taken before
-// anything is touched and released on every exit path. Two runs would undo each other's faults and
+// One chaos run at a time per swarm (chaos, gameday, --recover): a lock file beside the swarm's
+// ledger in the user's state dir (chaos/state.ts), taken before anything is touched and released
+// on every exit path; the lock on the swarm itself (swarm-lock.ts) covers other machines. Two runs would undo each other's faults and
 // each measure the other's damage. A lock whose process is gone (SIGKILL, power loss) is taken over.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SafetyError } from '../scripts/lib/errors.ts';
-import { defaultLedgerPath, ensureStateDir, pidAlive } from './ledger.ts';
+import { ensureStateDir, pidAlive } from './ledger.ts';
 
 export interface LockInfo {
   pid: number;
@@ -24,7 +25,7 @@ export interface RunLock {
   release(): void;
 }
 
-export function defaultLockPath(ledgerFile: string = defaultLedgerPath()): string {
+export function defaultLockPath(ledgerFile: string): string {
   return path.join(path.dirname(ledgerFile), 'chaos.lock');
 }
 
@@ -56,7 +57,7 @@ export function describeLock(l: LockInfo): string {
 }
 
 export interface AcquireOptions {
-  file?: string;
+  file: string;
   command: string;
   log?: (line: string) => void;
   /** tests: which pids count as alive */
@@ -68,7 +69,7 @@ export interface AcquireOptions {
  * (hard link of a fully written temp file), so a concurrent reader never sees half a lock.
  */
 export function acquireLock(o: AcquireOptions): RunLock {
-  const file = o.file ?? defaultLockPath();
+  const file = o.file;
   const alive = o.alive ?? pidAlive;
   ensureStateDir(path.dirname(file));
   const info: LockInfo = { pid: process.pid, host: os.hostname(), command: o.command, startedAt: new Date().toISOString(), token: randomUUID() };

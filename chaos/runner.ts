@@ -133,7 +133,7 @@ export async function runExperiment(exp: Experiment, plan: PlannedStep[], deps: 
       enter(`fault:${step.name}`);
       deps.measurements.setFault(step.name);
       let entry = await fault.prepare(deps.ctx, step.params, step.name);
-      const rec = deps.ledger.add(deps.runId, deps.ctx.dockerHost, entry);
+      const rec = deps.ledger.add(deps.runId, deps.ctx.dockerHost, entry, deps.ctx.swarmId);
       const window: FaultWindow = {
         name: step.name,
         kind: fault.kind,

@@ -11,7 +11,8 @@ import { closeRunFolder, createRunFolder, runId, type LostWriteResult, type RunM
 import { startWatcher, swarmStateReader } from './convergence.ts';
 import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
 import type { ChaosContext } from './faults/types.ts';
-import { Ledger, recoverLedger, type RecoverResult } from './ledger.ts';
+import { Ledger, describeOtherSwarms, recordsOfOtherSwarms, recoverLedger, type RecoverResult } from './ledger.ts';
+import { ledgerPathFor } from './state.ts';
 import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
 import type { Experiment } from './model.ts';
 import { Progress, verdictTable } from './output.ts';
@@ -35,6 +36,8 @@ export interface SessionOptions {
   planFile?: string;
   experiments: Experiment[];
   target: ResolvedTarget;
+  /** the caller brought the target up already (chaos/command.ts) */
+  targetReady?: boolean;
   outDir: string;
   probeRate: number;
   writeRate: number;
@@ -58,8 +61,8 @@ export interface SessionResult {
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Undo whatever a dead run left in the ledger (also `--recover`). */
-export async function recoverWith(ctx: ChaosContext, ledger: Ledger, registry: FaultRegistry): Promise<RecoverResult[]> {
+/** Undo whatever a dead run left in the ledger on this swarm (also `--recover`). */
+export async function recoverWith(ctx: ChaosContext, ledger: Ledger, registry: FaultRegistry, swarmId?: string): Promise<RecoverResult[]> {
   return recoverLedger(
     ledger,
     async (rec) => {
@@ -68,6 +71,7 @@ export async function recoverWith(ctx: ChaosContext, ledger: Ledger, registry: F
       await fault.undo(ctx, rec.entry);
     },
     ctx.log,
+    { swarmId },
   );
 }
 
@@ -82,7 +86,6 @@ function estimateMs(experiments: Experiment[]): number {
 
 export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const registry = o.registry ?? defaultFaults;
-  const ledger = o.ledger ?? new Ledger();
   const progress = new Progress(o.label);
   const log = (line: string) => progress.log(line);
 
@@ -92,15 +95,18 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   experiments.forEach((e, i) => checkStaticBlastRadius(plans[i]!, e.maxShare));
 
   // 2. the target: a reachable swarm manager, marked allowed
-  await ensureTarget(o.target, log);
-  const ctx = chaosContext(o.target, { maxShare: experiments[0]?.maxShare ?? 0.5, allowManager: o.allowManager, log });
-  await checkSwarm(ctx.swarm, o.target.dockerHost);
+  if (!o.targetReady) await ensureTarget(o.target, log);
+  const probeCtx = chaosContext(o.target, { maxShare: experiments[0]?.maxShare ?? 0.5, allowManager: o.allowManager, log });
+  const identity = await checkSwarm(probeCtx.swarm, o.target.dockerHost, o.target.dockerHostSource);
+  const ctx: ChaosContext = { ...probeCtx, swarmId: identity.clusterId };
+  const ledger = o.ledger ?? new Ledger(ledgerPathFor(identity.clusterId));
   plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), o.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
 
   // 3. every run starts by undoing what a killed run left behind
-  const recovered = await recoverWith(ctx, ledger, registry);
+  const recovered = await recoverWith(ctx, ledger, registry, identity.clusterId);
+  for (const line of describeOtherSwarms(recordsOfOtherSwarms(ledger.read(), identity.clusterId))) log(line);
   const check = steadyStateCheck(steadyEnv(ctx, o.target.ingressUrl));
   if (recovered.length) {
     const failed = recovered.filter((r) => !r.ok);

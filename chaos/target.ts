@@ -51,12 +51,13 @@ export async function ensureTarget(t: ResolvedTarget, log: (l: string) => void):
   await ensureLocalStack();
 }
 
-export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowManager: boolean; log: (l: string) => void }): ChaosContext {
+export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowManager: boolean; log: (l: string) => void; swarmId?: string }): ChaosContext {
   const swarm = swarmDocker(t.dockerHost);
   const local = t.local && fs.existsSync('/var/run/docker.sock');
   return {
     swarm,
     dockerHost: t.dockerHost,
+    swarmId: o.swarmId,
     host: local ? hostDocker() : undefined,
     nodeExec: local ? nodeExec : undefined,
     hostNetwork: local ? LOCAL_SWARM.network : undefined,

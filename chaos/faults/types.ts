@@ -19,6 +19,8 @@ export type NodeExec = (node: string, cmd: string[], opts?: { stdin?: string | B
 export interface ChaosContext {
   swarm: Dockerode;
   dockerHost: string;
+  /** the Swarm cluster ID of `swarm` (ledger records carry it) */
+  swarmId?: string;
   /** host engine running the node containers (local swarm only) */
   host?: Dockerode;
   /** run a command inside a node container (local swarm only) */
