@@ -17,7 +17,12 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	running bool
+	aborted bool
+	stopRun context.CancelFunc
 }
+
+// ErrAborted is what Run's error matches after Abort.
+var ErrAborted = errors.New("sched: test aborted")
 
 // New checks the segment against the sequence and scales every scenario
 // to this instance's share (see stripe for the rule).
@@ -115,7 +120,8 @@ func (s *Scheduler) maxConcurrentVUs() int64 {
 // cancelled (SIGINT), after the graceful stop of everything: no new
 // iterations and no scenario not yet started, in-flight iterations get
 // their scenario's gracefulStop, then their ctx is cancelled; Run then
-// returns an error for which errors.Is(err, ctx.Err()) holds. Errors of
+// returns an error for which errors.Is(err, ctx.Err()) holds (see Abort
+// for the hard stop). Errors of
 // VU creation during the run are joined to the result. Run may be called
 // once.
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -125,6 +131,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return errors.New("sched: Run called twice")
 	}
 	s.running = true
+	ctx, s.stopRun = context.WithCancel(ctx)
+	defer s.stopRun()
+	if s.aborted {
+		s.stopRun()
+	}
 	start := time.Now()
 	for _, r := range s.runs {
 		r.start = start.Add(r.sc.StartTime)
@@ -141,8 +152,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	var errs []error
-	if err := ctx.Err(); err != nil {
-		errs = append(errs, err)
+	s.mu.Lock()
+	aborted := s.aborted
+	s.mu.Unlock()
+	if aborted {
+		errs = append(errs, ErrAborted)
+	} else if err := ctx.Err(); err != nil {
+		errs = append(errs, ctx.Err())
 	}
 	for _, r := range s.runs {
 		r.mu.Lock()
@@ -152,6 +168,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		r.mu.Unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// Abort stops the test now, without graceful stop (test.abort(), a second
+// SIGINT): no new iterations, the ctx of running ones is cancelled at once
+// (they count as interrupted), scenarios not started never start. Run
+// then returns an error matching ErrAborted. Safe to call at any time.
+func (s *Scheduler) Abort() {
+	s.mu.Lock()
+	s.aborted = true
+	if s.stopRun != nil {
+		s.stopRun()
+	}
+	s.mu.Unlock()
+	for _, r := range s.runs {
+		r.softCancel()
+		r.hardCancel()
+	}
 }
 
 // Progress is a snapshot of every scenario, in start-time then name order.

@@ -218,3 +218,27 @@ func TestSegmentVUs(t *testing.T) {
 		t.Errorf("1/4:1/2 of 11 maxVUs = %d", a.max)
 	}
 }
+
+// Abort is a hard stop: running iterations are cancelled at once.
+func TestAbort(t *testing.T) {
+	pool := &fakePool{iterDur: func(Iteration) time.Duration { return 5 * time.Second }}
+	log := &doneLog{}
+	scs := []Scenario{
+		{Name: "cv", Executor: ConstantVUs, VUs: 2, Duration: 10 * time.Second, GracefulStop: 10 * time.Second},
+		{Name: "later", Executor: ConstantVUs, VUs: 1, Duration: time.Second, StartTime: time.Second, GracefulStop: time.Second},
+	}
+	s, err := New(Config{Scenarios: scs, Pool: pool, Hooks: log.hooks()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, s.Abort)
+	t0 := time.Now()
+	err = s.Run(context.Background())
+	if !errors.Is(err, ErrAborted) {
+		t.Fatalf("Run = %v, want ErrAborted", err)
+	}
+	within(t, "run time", time.Since(t0), 100*time.Millisecond, 60*time.Millisecond)
+	if done, interrupted, _ := log.counts(); done != 0 || interrupted != 2 {
+		t.Errorf("done %d interrupted %d, want 0 and 2", done, interrupted)
+	}
+}
