@@ -46,8 +46,11 @@ type run struct {
 
 	runCtx     context.Context
 	cancelRun  context.CancelFunc
-	hardCtx    context.Context
+	hardCtx    context.Context // second signal: everything stops
 	cancelHard context.CancelFunc
+	// itersCtx is cancelled by test.abort and a hard stop: every running iteration is interrupted
+	itersCtx    context.Context
+	cancelIters context.CancelFunc
 
 	mu              sync.Mutex
 	abortCode       int // 108 test.abort, 107 exception in setup/teardown/new VU, 100/101 timeouts
@@ -214,8 +217,10 @@ func (r *run) execute(initVU *js.VU) int {
 
 	r.runCtx, r.cancelRun = context.WithCancel(context.Background())
 	r.hardCtx, r.cancelHard = context.WithCancel(context.Background())
+	r.itersCtx, r.cancelIters = context.WithCancel(r.hardCtx)
 	defer r.cancelRun()
 	defer r.cancelHard()
+	defer r.cancelIters()
 	stopSignals := r.handleSignals()
 	defer stopSignals()
 

@@ -92,7 +92,7 @@ func (v *engineVU) RunIteration(ctx context.Context, it sched.Iteration) error {
 	// a hard stop (second signal, test.abort) interrupts every iteration at once
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(r.hardCtx, cancel)
+	stop := context.AfterFunc(r.itersCtx, cancel)
 	defer stop()
 
 	v.js.SetIteration(js.Iteration{
@@ -125,7 +125,7 @@ func (v *engineVU) RunIteration(ctx context.Context, it sched.Iteration) error {
 		r.log.Log("error", a.Error())
 		r.setAbort(ExitScriptAborted)
 		r.cancelRun()
-		r.cancelHard()
+		r.cancelIters()
 		return err
 	}
 	if ctx.Err() != nil && (err == nil || js.IsInterrupted(err)) {
