@@ -74,6 +74,7 @@ type page struct {
 	navTimeout time.Duration
 	viewportW  int64
 	viewportH  int64
+	vitals     map[runtime.ExecutionContextID]*docVitals
 
 	closeOnce sync.Once
 	obj       *goja.Object // VU goroutine only
@@ -89,7 +90,7 @@ func (bc *bcontext) newPage() (*page, error) {
 	}
 	p := &page{m: bc.m, bc: bc, notify: make(chan struct{}), url: "about:blank",
 		lifecycle: map[cdp.LoaderID]map[string]bool{}, docResp: map[cdp.LoaderID]*respInfo{},
-		reqs: map[network.RequestID]*reqInfo{}, timeout: bc.timeout, navTimeout: bc.navTimeout,
+		reqs: map[network.RequestID]*reqInfo{}, vitals: map[runtime.ExecutionContextID]*docVitals{}, timeout: bc.timeout, navTimeout: bc.navTimeout,
 		viewportW: 1280, viewportH: 720}
 	bc.mu.Unlock()
 	if bc.opts.viewportW > 0 && bc.opts.viewportH > 0 {
@@ -218,6 +219,7 @@ func (p *page) onEvent(ev any) {
 		p.navs = append(p.navs, navEntry{loader: e.Frame.LoaderID, url: p.url})
 		p.changed()
 		p.mu.Unlock()
+		p.emitVitals() // the previous document was left
 	case *cdppage.EventNavigatedWithinDocument:
 		p.mu.Lock()
 		if e.FrameID == p.mainFrame {
@@ -240,7 +242,7 @@ func (p *page) onEvent(ev any) {
 		p.markGone(errors.New("the page crashed"))
 	case *runtime.EventBindingCalled:
 		if e.Name == bindingName {
-			p.onWebVital(e.Payload)
+			p.onWebVital(e.ExecutionContextID, e.Payload)
 		}
 	case *network.EventRequestWillBeSent:
 		p.onRequest(e)
@@ -375,7 +377,40 @@ var ratings = map[string][2]float64{
 	"TTFB": {800, 1800}, "INP": {200, 500}, "FID": {100, 300},
 }
 
-func (p *page) onWebVital(payload string) {
+// docVitals are the web vitals of one document that are final only when it is left.
+type docVitals struct {
+	url       string
+	lcp, inp  *float64
+	cls       float64
+	done      bool // emitted
+	lcpPushed bool
+}
+
+func rating(name string, v float64) string {
+	if b, ok := ratings[name]; ok {
+		switch {
+		case v > b[1]:
+			return "poor"
+		case v > b[0]:
+			return "needs-improvement"
+		}
+	}
+	return "good"
+}
+
+func (p *page) queueVital(name string, value float64, url string) {
+	ms := p.m.ms
+	metric := map[string]*metrics.Metric{"LCP": ms.lcp, "FCP": ms.fcp, "CLS": ms.cls, "TTFB": ms.ttfb, "INP": ms.inp, "FID": ms.fid}[name]
+	if metric == nil || value < 0 {
+		return
+	}
+	p.m.queue(pendingSample{metric, time.Now(), value, map[string]string{"url": url, "rating": rating(name, value)}})
+}
+
+// onWebVital handles a report of the page script: FCP, TTFB and FID are final at once; LCP, CLS
+// and INP are candidates kept per document (execution context) until the document is left
+// (the next main-frame document, page close, or the page's own "flush").
+func (p *page) onWebVital(ctxID runtime.ExecutionContextID, payload string) {
 	var v struct {
 		Name  string  `json:"name"`
 		Value float64 `json:"value"`
@@ -384,21 +419,78 @@ func (p *page) onWebVital(payload string) {
 	if json.Unmarshal([]byte(payload), &v) != nil {
 		return
 	}
-	ms := p.m.ms
-	metric := map[string]*metrics.Metric{"LCP": ms.lcp, "FCP": ms.fcp, "CLS": ms.cls, "TTFB": ms.ttfb, "INP": ms.inp, "FID": ms.fid}[v.Name]
-	if metric == nil || v.Value < 0 {
+	switch v.Name {
+	case "FCP", "TTFB", "FID":
+		p.queueVital(v.Name, v.Value, v.URL)
+		return
+	case "flush":
+		p.mu.Lock()
+		d := p.vitals[ctxID]
+		p.mu.Unlock()
+		if d != nil {
+			p.emitDoc(d)
+		}
 		return
 	}
-	rating := "good"
-	if b, ok := ratings[v.Name]; ok {
-		switch {
-		case v.Value > b[1]:
-			rating = "poor"
-		case v.Value > b[0]:
-			rating = "needs-improvement"
+	p.mu.Lock()
+	d := p.vitals[ctxID]
+	if d == nil {
+		d = &docVitals{url: v.URL}
+		p.vitals[ctxID] = d
+	}
+	val := v.Value
+	late := false
+	switch v.Name {
+	case "LCP":
+		d.lcp = &val
+		late = d.done && !d.lcpPushed // left before its first paint was seen
+		if late {
+			d.lcpPushed = true
+		}
+	case "CLS":
+		d.cls = val
+	case "INP":
+		d.inp = &val
+	}
+	p.mu.Unlock()
+	if late {
+		p.queueVital("LCP", val, d.url)
+	}
+}
+
+// emitDoc queues the final LCP, CLS and INP of a document, once.
+func (p *page) emitDoc(d *docVitals) {
+	p.mu.Lock()
+	if d.done {
+		p.mu.Unlock()
+		return
+	}
+	d.done = true
+	lcp, cls, inp, url := d.lcp, d.cls, d.inp, d.url
+	d.lcpPushed = lcp != nil
+	p.mu.Unlock()
+	if lcp != nil {
+		p.queueVital("LCP", *lcp, url)
+	}
+	p.queueVital("CLS", cls, url)
+	if inp != nil {
+		p.queueVital("INP", *inp, url)
+	}
+}
+
+// emitVitals emits every document not yet emitted (all of them were left).
+func (p *page) emitVitals() {
+	p.mu.Lock()
+	docs := make([]*docVitals, 0, len(p.vitals))
+	for _, d := range p.vitals {
+		if !d.done {
+			docs = append(docs, d)
 		}
 	}
-	p.m.queue(pendingSample{metric, time.Now(), v.Value, map[string]string{"url": v.URL, "rating": rating}})
+	p.mu.Unlock()
+	for _, d := range docs {
+		p.emitDoc(d)
+	}
 }
 
 // opCtx is the context of one operation: the tab's, limited by timeout (0 = none) and cancelled
@@ -525,7 +617,7 @@ func (p *page) navCount() int {
 func (p *page) flushVitals() {
 	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
 	defer cancel()
-	_, _, _ = p.eval(ctx, "typeof window.__gamedayFlush === 'function' && window.__gamedayFlush(true)", false)
+	_, _, _ = p.eval(ctx, "typeof window.__gamedayFlushSoon === 'function' && window.__gamedayFlushSoon()", true)
 }
 
 func (p *page) close() {
@@ -537,6 +629,7 @@ func (p *page) close() {
 		if gone == nil {
 			p.flushVitals()
 		}
+		p.emitVitals()
 		p.cancel() // closes the tab (waits a little for it)
 		p.markGone(errors.New("the page was closed"))
 		p.bc.removePage(p)
