@@ -125,9 +125,12 @@ func newK6Module(mvu modules.VU) (*goja.Object, error) {
 		}
 		t := time.NewTimer(d)
 		defer t.Stop()
+		ctx := mvu.Context()
 		select {
 		case <-t.C:
-		case <-mvu.Context().Done():
+		case <-ctx.Done():
+			// stop the script right here, not at whatever instruction the async interrupt lands on
+			rt.Interrupt(ctx.Err())
 		}
 	})
 

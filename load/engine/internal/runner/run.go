@@ -316,6 +316,9 @@ func (r *run) handleSignals() func() {
 					continue
 				}
 				r.log.Log("error", fmt.Sprintf("received %v again: stopping hard", sig))
+				if r.sch != nil {
+					r.sch.Abort()
+				}
 				r.cancelHard()
 				exit := r.io.HardExit
 				if exit == nil {
@@ -397,8 +400,19 @@ func (r *run) runTest() {
 	err := r.sch.Run(r.runCtx)
 	close(done)
 	wg.Wait()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		r.setAbort(r.scriptErrorCode("", err))
+	if err == nil {
+		return
+	}
+	// what is left once the graceful stop (signal, abortOnFail) and test.abort are taken out
+	var rest []error
+	for _, e := range unjoin(err) {
+		if errors.Is(e, context.Canceled) || errors.Is(e, sched.ErrAborted) {
+			continue
+		}
+		rest = append(rest, e)
+	}
+	if len(rest) > 0 {
+		r.setAbort(r.scriptErrorCode("", errors.Join(rest...)))
 	}
 }
 
@@ -525,4 +539,15 @@ func (r *run) Fail(reason string) {
 	if reason != "" {
 		r.errorf("test marked as failed: %s", reason)
 	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unjoin(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

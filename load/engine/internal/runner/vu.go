@@ -124,6 +124,7 @@ func (v *engineVU) RunIteration(ctx context.Context, it sched.Iteration) error {
 	if a, ok := js.IsAbort(err); ok {
 		r.log.Log("error", a.Error())
 		r.setAbort(ExitScriptAborted)
+		r.sch.Abort()
 		r.cancelRun()
 		r.cancelIters()
 		return err
