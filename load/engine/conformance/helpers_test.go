@@ -36,12 +36,15 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	engineBin = filepath.Join(dir, "gameday-engine")
-	build := exec.Command("go", "build", "-o", engineBin, "..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the engine failed:", err)
-		os.Exit(1)
+	// GAMEDAY_ENGINE_BIN: test a binary built elsewhere (e.g. with -race)
+	if engineBin = os.Getenv("GAMEDAY_ENGINE_BIN"); engineBin == "" {
+		engineBin = filepath.Join(dir, "gameday-engine")
+		build := exec.Command("go", "build", "-o", engineBin, "..")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building the engine failed:", err)
+			os.Exit(1)
+		}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(fakeHandler))
 	fakeURL = srv.URL
@@ -177,6 +180,9 @@ func execEngine(t *testing.T, dir string, args []string, o runOpts) *result {
 	res := &result{dir: dir, elapsed: time.Since(start), stdout: stdout.String(), stderr: stderr.String()}
 	if ctx.Err() != nil {
 		t.Fatalf("engine timed out after %v\nstdout:\n%s\nstderr:\n%s", timeout, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stderr, "WARNING: DATA RACE") {
+		t.Errorf("data race in the engine:\n%s", res.stderr)
 	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		res.code = ee.ExitCode()

@@ -34,7 +34,8 @@ type run struct {
 	sch      *sched.Scheduler
 	baseTags map[string]map[string]string // per scenario
 
-	start       time.Time
+	start       time.Time // set once, before started
+	started     atomic.Bool
 	setupData   []byte
 	optionsJSON []byte
 
@@ -171,22 +172,30 @@ func (r *run) main() int {
 func (r *run) execute(initVU *js.VU) int {
 	// outputs and collector
 	var outs []metrics.Output
+	stopOuts := func() {
+		for _, o := range outs {
+			_ = o.Stop()
+		}
+	}
 	for _, o := range r.flags.out {
 		typ, arg, _ := strings.Cut(o, "=")
 		switch typ {
 		case "json":
 			if arg == "" {
 				r.errorf("invalid flag --out %q: expected json=FILE", o)
+				stopOuts()
 				return ExitInvalidConfig
 			}
 			out, err := metrics.NewJSONOutput(arg, r.reg)
 			if err != nil {
 				r.errorf("invalid flag --out %q: %v", o, err)
+				stopOuts()
 				return ExitInvalidConfig
 			}
 			outs = append(outs, out)
 		default:
 			r.errorf("invalid flag --out %q: expected json=FILE (the only output this engine has), got output type %q", o, typ)
+			stopOuts()
 			return ExitInvalidConfig
 		}
 	}
@@ -195,6 +204,7 @@ func (r *run) execute(initVU *js.VU) int {
 	})
 	if err != nil {
 		r.errorf("%v", err)
+		stopOuts()
 		return ExitInvalidConfig
 	}
 	r.col = col
@@ -234,6 +244,7 @@ func (r *run) execute(initVU *js.VU) int {
 	})
 	if err != nil {
 		r.errorf("%v", err)
+		stopOuts()
 		return ExitInvalidConfig
 	}
 	r.sch = sch
@@ -251,6 +262,7 @@ func (r *run) execute(initVU *js.VU) int {
 	}
 
 	r.start = time.Now()
+	r.started.Store(true)
 	setupOK := true
 	if !r.opts.NoSetup && initVU.HasExport("setup") {
 		setupOK = r.runSetup(initVU)
@@ -477,7 +489,7 @@ func (r *run) droppedIteration(sc *sched.Scenario, at time.Time) {
 func (r *run) vusChanged(active, allocated int64) {
 	r.vusActive.Store(active)
 	r.vusAllocated.Store(allocated)
-	if r.col != nil && r.start != (time.Time{}) {
+	if r.col != nil && r.started.Load() {
 		r.pushVUGauges()
 	}
 }
@@ -529,7 +541,7 @@ func (r *run) VUsActive() int64             { return r.vusActive.Load() }
 func (r *run) VUsInitialized() int64        { return r.vusInit.Load() }
 func (r *run) OptionsJSON() []byte          { return r.optionsJSON }
 func (r *run) TestRunDuration() time.Duration {
-	if r.start.IsZero() {
+	if !r.started.Load() {
 		return 0
 	}
 	return time.Since(r.start)
