@@ -12,6 +12,8 @@ import (
 type Logger struct {
 	mu sync.Mutex
 	W  io.Writer
+	// Debug enables level=debug lines (k6 prints console.debug only with --verbose).
+	Debug bool
 }
 
 // NewLogger logs to w.
@@ -19,7 +21,7 @@ func NewLogger(w io.Writer) *Logger { return &Logger{W: w} }
 
 // Log writes one line; fields are key, value pairs appended after msg.
 func (l *Logger) Log(level, msg string, fields ...string) {
-	if l == nil || l.W == nil {
+	if l == nil || l.W == nil || (level == "debug" && !l.Debug) {
 		return
 	}
 	var b strings.Builder

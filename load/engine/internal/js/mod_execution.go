@@ -42,8 +42,9 @@ func newExecutionModule(mvu modules.VU) (*goja.Object, error) {
 	metricsObj := rt.NewObject()
 	metadata := rt.NewObject()
 	getters(rt, vuObj, map[string]func() goja.Value{
-		"idInInstance": func() goja.Value { return num(vu.id) },
+		"idInInstance": func() goja.Value { needIter("vu.idInInstance"); return num(vu.id) },
 		"idInTest": func() goja.Value {
+			needIter("vu.idInTest")
 			if vu.iter.IDInTest != 0 {
 				return num(vu.iter.IDInTest)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -136,8 +137,21 @@ usage:
 `)
 }
 
+// ExitGoPanic is k6's exit code for a Go panic.
+const ExitGoPanic = 109
+
 // Main runs the CLI and returns the exit code.
-func Main(args []string, sio IO) int {
+func Main(args []string, sio IO) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			w := sio.Stderr
+			if w == nil {
+				w = os.Stderr
+			}
+			fmt.Fprintf(w, "level=error msg=%q\n", fmt.Sprintf("engine panic: %v\n%s", p, debug.Stack()))
+			code = ExitGoPanic
+		}
+	}()
 	if sio.Stdout == nil {
 		sio.Stdout = os.Stdout
 	}

@@ -120,6 +120,7 @@ func (r *run) environ() map[string]string {
 
 func (r *run) main() int {
 	r.log = js.NewLogger(r.io.Stderr)
+	r.log.Debug = r.flags.verbose
 	src, err := os.ReadFile(r.script)
 	if err != nil {
 		r.errorf("could not read the script: %v", err)
