@@ -20,9 +20,12 @@ export interface HostNodeAction {
   how?: string;
   /** the undo half of the plan line */
   undoText: string;
-  act: (container: Dockerode.Container, ctx: ChaosContext, node: string) => Promise<unknown>;
+  /** read-only, at prepare: what undo needs besides the node (kept in the entry, so in the ledger) */
+  capture?: (ctx: ChaosContext, node: string) => Promise<Record<string, unknown>>;
+  /** may record in entry what it did (the ledger gets the entry after inject) */
+  act: (container: Dockerode.Container, ctx: ChaosContext, node: string, entry: NodeEntry) => Promise<unknown>;
   /** runs after the node is back (Ready), e.g. to thaw what act froze inside it; idempotent */
-  afterBack?: (ctx: ChaosContext, node: string) => Promise<void>;
+  afterBack?: (ctx: ChaosContext, node: string, entry: NodeEntry) => Promise<void>;
 }
 
 export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
@@ -36,17 +39,17 @@ export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
     async prepare(ctx, p, name) {
       needHost(ctx, a.kind);
       const node = await pickNode(ctx, p, a.kind);
-      return { kind: a.kind, name, params: p, node: node.hostname };
+      return { kind: a.kind, name, params: p, node: node.hostname, ...(await a.capture?.(ctx, node.hostname)) };
     },
     async inject(ctx, entry) {
       const { host } = needHost(ctx, a.kind);
       ctx.log(`${a.verb} node ${entry.node}`);
-      await a.act(host.getContainer(entry.node), ctx, entry.node);
+      await a.act(host.getContainer(entry.node), ctx, entry.node, entry);
       return entry;
     },
     async undo(ctx, entry) {
       await bringNodeBack(ctx, needHost(ctx, a.kind).host, entry.node);
-      await a.afterBack?.(ctx, entry.node);
+      await a.afterBack?.(ctx, entry.node, entry);
     },
   };
 }

@@ -15,6 +15,8 @@ import { durationMs } from '../model.ts';
 import { ensureNetDelay } from '../../scripts/lib/tools.ts';
 import type { ChaosContext, Fault, UndoEntry } from './types.ts';
 import { needHost } from './types.ts';
+import { EnvironmentError } from '../../scripts/lib/errors.ts';
+import { hostState } from './nodes.ts';
 import { inNetns, pickTaskRefs, type TaskRef } from './task-netns.ts';
 
 const schema = z
@@ -134,12 +136,22 @@ export const netem: Fault<Params, Entry> = {
     return entry;
   },
   async undo(ctx, entry) {
-    const { nodeExec } = needHost(ctx, 'netem');
+    const { nodeExec, host } = needHost(ctx, 'netem');
     for (const t of entry.tasks) {
       await inNetns(ctx, t, UNDO_NETNS_SCRIPT, false);
       // the delayer runs on the node even when the task is gone; a node that is gone took it along
       const r = await nodeExec(t.node, ['sh', '-c', undoNodeScript(t.container)], { timeoutMs: 20_000 });
-      if (r.exitCode === 0 && r.stdout.trim()) ctx.log(`${t.service}.${t.slot}: ${r.stdout.trim()}`);
+      if (r.exitCode !== 0) {
+        const node = await hostState(host, t.node).catch(() => 'unknown' as const);
+        if (node === 'stopped' || node === 'missing') {
+          ctx.log(`node ${t.node} is ${node}: the delayer of ${t.service}.${t.slot} went with it`);
+          continue;
+        }
+        throw new EnvironmentError(
+          `stopping gameday-netdelay of ${t.service}.${t.slot} on node ${t.node} (node ${node}) failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 300) || 'no output'}`,
+        );
+      }
+      if (r.stdout.trim()) ctx.log(`${t.service}.${t.slot}: ${r.stdout.trim()}`);
     }
   },
 };

@@ -1,9 +1,10 @@
 // Running commands inside one task container's network namespace, from its node (nsenter), so
 // the task's image needs neither tc nor iptables.
-import { ConfigError } from '../../scripts/lib/errors.ts';
+import { ConfigError, EnvironmentError } from '../../scripts/lib/errors.ts';
 import { runningTasks, type TaskView } from '../swarm.ts';
+import { hostState } from './nodes.ts';
 import { pickTasks } from './pick.ts';
-import { containerPid, needHost, type ChaosContext } from './types.ts';
+import { needHost, type ChaosContext } from './types.ts';
 
 export interface TaskRef {
   service: string;
@@ -19,14 +20,39 @@ export async function pickTaskRefs(ctx: ChaosContext, service: string, count: nu
   return picked.map((t) => ({ service, task: t.id, slot: t.slot, node: t.node, container: t.containerId! }));
 }
 
-/** Runs a shell script in the task's netns; undefined when the container is gone (nothing to undo). */
+const NO_SUCH = /no such (object|container)/i;
+
+/**
+ * The task container's pid on its node, or 'gone' when it verifiably no longer has a netns: the
+ * node's engine says there is no such container, or that it is stopped (pid 0), or the node
+ * container itself is stopped or missing. Anything else (a hung engine that does not answer, a
+ * paused node) is an error: nobody can tell whether the rules are still in place.
+ */
+export async function taskPid(ctx: ChaosContext, ref: TaskRef): Promise<number | 'gone'> {
+  const { nodeExec, host } = needHost(ctx, 'netns');
+  const r = await nodeExec(ref.node, ['docker', 'inspect', '-f', '{{.State.Pid}}', ref.container], { timeoutMs: 30_000 });
+  if (r.exitCode === 0) {
+    const pid = Number(r.stdout.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : 'gone';
+  }
+  if (NO_SUCH.test(`${r.stderr}\n${r.stdout}`)) return 'gone';
+  const node = await hostState(host, ref.node).catch(() => 'unknown' as const);
+  if (node === 'stopped' || node === 'missing') return 'gone';
+  const why = r.exitCode === -1 ? 'no answer within 30 s: its engine may hang' : (r.stderr || r.stdout).trim().slice(0, 300);
+  throw new EnvironmentError(`docker inspect of ${ref.service}.${ref.slot ?? ref.task} on node ${ref.node} (node ${node}) failed (exit ${r.exitCode}): ${why}`);
+}
+
+/**
+ * Runs a shell script in the task's netns. With mustExist false (undo), a task that is verifiably
+ * gone took its netns (and every rule in it) along: undefined, nothing to undo. Every failure
+ * throws, so an undo is only ever reported done (and its ledger entry removed) when it was.
+ */
 export async function inNetns(ctx: ChaosContext, ref: TaskRef, script: string, mustExist = true): Promise<string | undefined> {
   const { nodeExec } = needHost(ctx, 'netns');
-  let pid: number;
-  try {
-    pid = await containerPid(ctx, ref.node, ref.container);
-  } catch (err) {
-    if (mustExist) throw err;
+  const pid = await taskPid(ctx, ref);
+  if (pid === 'gone') {
+    if (mustExist) throw new EnvironmentError(`container ${ref.container.slice(0, 12)} of ${ref.service}.${ref.slot ?? ref.task} on ${ref.node} is not running`);
+    ctx.log(`${ref.service}.${ref.slot ?? ref.task} on ${ref.node} is gone: its network namespace went with it`);
     return undefined;
   }
   const r = await nodeExec(ref.node, ['nsenter', '-t', String(pid), '-n', 'sh', '-c', script], { timeoutMs: 20_000 });

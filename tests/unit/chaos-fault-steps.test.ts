@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { badUpdate } from '../../chaos/faults/bad-update.ts';
 import { killNode } from '../../chaos/faults/kill-node.ts';
 import { nodeCutScript, nodeHealScript, partition } from '../../chaos/faults/partition.ts';
-import { pauseNode } from '../../chaos/faults/pause-node.ts';
+import { freezeScript, LIST_RUNNING, pauseNode, thawScript } from '../../chaos/faults/pause-node.ts';
+import { netem } from '../../chaos/faults/netem.ts';
 import { hangEngine } from '../../chaos/faults/hang-engine.ts';
 import { rollingUpdate } from '../../chaos/faults/rolling-update.ts';
 import type { ChaosContext } from '../../chaos/faults/types.ts';
@@ -38,7 +39,12 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
     host: hostWith(states, calls) as never,
     // the node's own engine: record what is run in it (pause-node freezes/thaws its task containers)
     nodeExec: (async (node: string, cmd: string[]) => {
-      calls.push(`in ${node}: ${/unpause/.test(cmd.join(' ')) ? 'unpause tasks' : /pause/.test(cmd.join(' ')) ? 'pause tasks' : cmd.join(' ')}`);
+      const script = cmd.join(' ');
+      if (script.includes(LIST_RUNNING)) {
+        calls.push(`in ${node}: list tasks`);
+        return { stdout: `${'e'.repeat(64)}\n`, stderr: '', exitCode: 0 };
+      }
+      calls.push(`in ${node}: ${/unpause/.test(script) ? 'unpause tasks' : /pause/.test(script) ? 'pause tasks' : script}`);
       return { stdout: '2\n', stderr: '', exitCode: 0 };
     }) as never,
     hostNetwork: 'net',
@@ -48,7 +54,7 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
 test('kill-node / pause-node plan lines', () => {
   const p = killNode.schema.parse({});
   assert.equal(killNode.describe(p), 'kill node <busiest worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
-  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then its task containers)');
+  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then the task containers it paused)');
   assert.equal(
     hangEngine.describe(hangEngine.schema.parse({ node: 'w2' })),
     "hang the engine of node w2 (docker pause of the node container alone: its tasks keep running); undo: docker unpause (the node's engine), wait until Ready",
@@ -60,7 +66,7 @@ test('kill-node / pause-node plan lines', () => {
 test('kill-node sends SIGKILL, pause-node pauses, each to the picked node', async () => {
   for (const [fault, expected] of [
     [killNode, 'kill w1 {"signal":"SIGKILL"}'],
-    [pauseNode, 'in w1: pause tasks,pause w1'],
+    [pauseNode, 'in w1: list tasks,in w1: pause tasks,pause w1'],
     // only the engine: the node container, not its tasks
     [hangEngine, 'pause w1'],
   ] as const) {
@@ -194,4 +200,80 @@ test('partition node: a node without an address on the shared network is a clear
   };
   await assert.rejects(partition.prepare(ctx, partition.schema.parse({ mode: 'node', node: 'w1' }), 'np'), /partition: node w1 has no address on net/);
   assert.deepEqual(calls, []);
+});
+
+// issue 14: pause undo unpaused every paused container on the node, also those chaos did not pause
+test('pause-node records exactly which task containers it paused and unpauses only those', async () => {
+  const A = 'a'.repeat(64), B = 'b'.repeat(64), C = 'c'.repeat(64), D = 'd'.repeat(64);
+  // A, B run; C was paused by someone else before; D starts after prepare
+  const state: Record<string, 'running' | 'paused'> = { [A]: 'running', [B]: 'running', [C]: 'paused' };
+  const calls: string[] = [];
+  const ctx: ChaosContext = {
+    ...nodeCtx({ w1: 'running' }, calls),
+    nodeExec: (async (_node: string, cmd: string[]) => {
+      const script = cmd.join(' ');
+      const listed = [...script.matchAll(/'([0-9a-f]{64})'/g)].map((m) => m[1]!);
+      if (script.includes(LIST_RUNNING)) return { stdout: Object.keys(state).filter((id) => state[id] === 'running').join('\n'), stderr: '', exitCode: 0 };
+      if (script === `sh -c ${freezeScript(listed)}`) {
+        const done = listed.filter((id) => state[id] === 'running');
+        for (const id of done) state[id] = 'paused';
+        return { stdout: done.join('\n'), stderr: '', exitCode: 0 };
+      }
+      if (script === `sh -c ${thawScript(listed)}`) {
+        const done = listed.filter((id) => state[id] === 'paused');
+        for (const id of done) state[id] = 'running';
+        return { stdout: done.join('\n'), stderr: '', exitCode: 0 };
+      }
+      throw new Error(`unexpected: ${script}`);
+    }) as never,
+  };
+  const entry = await pauseNode.prepare(ctx, pauseNode.schema.parse({ node: 'w1' }), 'p');
+  assert.deepEqual(entry.containers, [A, B], 'the candidates are in the entry (and so in the ledger) before anything is paused');
+  state[D] = 'running';
+  const injected = await pauseNode.inject(ctx, entry);
+  assert.deepEqual(injected.paused, [A, B]);
+  assert.deepEqual(calls, ['pause w1']);
+  state[D] = 'paused'; // someone else pauses D meanwhile
+  await pauseNode.undo({ ...ctx, host: hostWith({ w1: 'paused' }, calls) as never }, injected);
+  assert.deepEqual(state, { [A]: 'running', [B]: 'running', [C]: 'paused', [D]: 'paused' }, 'only what the fault paused is unpaused');
+  // a run killed between pausing and the ledger update: the candidates from prepare are used
+  state[A] = 'paused';
+  await pauseNode.undo(ctx, { ...entry, paused: undefined });
+  assert.equal(state[A], 'running');
+  assert.equal(state[C], 'paused');
+});
+
+// issue 14: a hung engine made task-partition undo report success and drop its ledger entry
+test('task undo (partition, netem) succeeds only when verifiably done: a hung engine keeps it failed; a gone task is done', async () => {
+  const ref = { service: 'todo_app_api', task: 't1', slot: 1, node: 'w1', container: 'c'.repeat(64) };
+  const ctxWith = (inspect: { exitCode: number; stdout?: string; stderr?: string }, node: 'running' | 'paused' | 'stopped' = 'running', undoExit = 0) => {
+    const calls: string[] = [];
+    const ctx: ChaosContext = {
+      ...nodeCtx({ w1: node }, calls),
+      nodeExec: (async (_n: string, cmd: string[]) => {
+        calls.push(cmd.slice(0, 2).join(' '));
+        if (cmd[0] === 'docker' && cmd[1] === 'inspect') return { stdout: '', stderr: '', ...inspect };
+        if (cmd[0] === 'nsenter') return { stdout: '', stderr: '', exitCode: 0 };
+        return { stdout: '', stderr: undoExit ? 'Error response from daemon: container is paused' : '', exitCode: undoExit };
+      }) as never,
+    };
+    return { ctx, calls };
+  };
+  const partEntry = { kind: 'partition', name: 'p', params: {}, tasks: [ref] };
+  const netemEntry = { kind: 'netem', name: 'n', params: {}, tasks: [ref] };
+  // the node's engine does not answer (nodeExec timed out): nobody knows whether the rules are gone
+  for (const [fault, entry] of [[partition, partEntry], [netem, netemEntry]] as const) {
+    await assert.rejects(fault.undo(ctxWith({ exitCode: -1 }).ctx, entry as never), /docker inspect of todo_app_api\.1 on node w1 \(node running\) failed \(exit -1\): no answer within 30 s/, fault.kind);
+    await assert.rejects(fault.undo(ctxWith({ exitCode: 1, stderr: 'container is paused' }, 'paused').ctx, entry as never), /failed \(exit 1\)/, fault.kind);
+    // verifiably gone: no such container, a stopped task (pid 0), or the node container stopped
+    await fault.undo(ctxWith({ exitCode: 1, stderr: 'Error: No such object: cccc' }).ctx, entry as never);
+    await fault.undo(ctxWith({ exitCode: 0, stdout: '0\n' }).ctx, entry as never);
+    // a running task: the heal script runs in its netns
+    const ok = ctxWith({ exitCode: 0, stdout: '4242\n' });
+    await fault.undo(ok.ctx, entry as never);
+    assert.ok(ok.calls.includes('nsenter -t'), fault.kind);
+  }
+  // netem: the delayer stop on the node must succeed too (its exit code was ignored)
+  await assert.rejects(netem.undo(ctxWith({ exitCode: 0, stdout: '4242\n' }, 'running', 1).ctx, netemEntry as never), /stopping gameday-netdelay of todo_app_api\.1 on node w1 \(node running\) failed \(exit 1\): Error response from daemon: container is paused/);
+  await netem.undo(ctxWith({ exitCode: 1, stderr: 'x' }, 'stopped', 1).ctx, netemEntry as never);
 });

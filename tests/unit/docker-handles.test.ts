@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import http from 'node:http';
 import net from 'node:net';
 import { DOCKER_API_TIMEOUT_MS, dockerOptions, hostDocker, swarmDocker } from '../../scripts/lib/docker.ts';
-import { ConfigError, DockerError } from '../../scripts/lib/errors.ts';
+import { ConfigError, DockerError, TimeoutError } from '../../scripts/lib/errors.ts';
+import { waitFor } from '../../chaos/swarm.ts';
 
 test('hostDocker uses the local socket whatever DOCKER_HOST says; swarmDocker follows it', () => {
   const saved = process.env.DOCKER_HOST;
@@ -76,4 +77,21 @@ test('a refused connection names the call and the host; a 404 keeps its statusCo
     await new Promise((r) => server.close(r));
   }
   await assert.rejects(swarmDocker("tcp://127.0.0.1:1").info(), /^DockerError: docker API GET \/info on tcp:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+});
+
+// issue 14: waitFor never bounded a running attempt, so one hung call hung the whole wait
+test('waitFor bounds each attempt: a check that never settles fails the wait in time, naming what was awaited', async () => {
+  const t0 = Date.now();
+  await assert.rejects(
+    waitFor('node w1 to be ready', () => new Promise<undefined>(() => undefined), { timeoutMs: 300, intervalMs: 50, attemptTimeoutMs: 100 }),
+    (e: unknown) => {
+      assert.ok(e instanceof TimeoutError, String(e));
+      assert.match(e.message, /^timed out after 0 s waiting for node w1 to be ready; last attempt: node w1 to be ready \(one attempt\): no answer within 1 s$/);
+      return true;
+    },
+  );
+  assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+  // a hung first attempt does not keep a later good one from answering
+  let n = 0;
+  assert.equal(await waitFor('x', () => (n++ === 0 ? new Promise<undefined>(() => undefined) : Promise.resolve('ok')), { timeoutMs: 2000, intervalMs: 10, attemptTimeoutMs: 100 }), 'ok');
 });
