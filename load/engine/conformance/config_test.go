@@ -99,6 +99,33 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+func TestSystemTags(t *testing.T) {
+	t.Parallel()
+	r := runScript(t, `
+import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const c = new Counter('c');
+export const options = { vus: 1, iterations: 2, systemTags: ['vu', 'iter', 'check'] };
+export default function () { c.add(1); check(1, { fine: true }); }
+`, runOpts{})
+	r.wantCode(t, 0)
+	iters := map[string]bool{}
+	for _, p := range r.pointsOf("c") {
+		if p.Tags["vu"] != "1" || p.Tags["scenario"] != "" || len(p.Tags) != 2 {
+			t.Errorf("with systemTags [vu, iter, check] a custom sample has only vu and iter: %v", p.Tags)
+		}
+		iters[p.Tags["iter"]] = true
+	}
+	if !iters["0"] || !iters["1"] {
+		t.Errorf("iter tags: %v", iters)
+	}
+	for _, p := range r.pointsOf("checks") {
+		if p.Tags["check"] != "fine" {
+			t.Errorf("check tag: %v", p.Tags)
+		}
+	}
+}
+
 func TestFlagsOverScriptOptions(t *testing.T) {
 	t.Parallel()
 	r := runScript(t, `

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -549,6 +550,12 @@ func (vu *VU) wireState(st *modules.State) {
 			out[k] = v
 		}
 		vu.tagsMu.Unlock()
+		if st.SystemTags["vu"] {
+			out["vu"] = strconv.FormatUint(vu.id, 10)
+		}
+		if st.SystemTags["iter"] {
+			out["iter"] = strconv.FormatInt(st.Iteration, 10)
+		}
 		if st.SystemTags["group"] {
 			if st.Group != nil {
 				out["group"] = st.Group.Path
