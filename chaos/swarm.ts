@@ -104,10 +104,19 @@ export async function findNode(swarm: Dockerode, hostname: string): Promise<Node
   return node;
 }
 
+/** Node spec update with the version read just before; retried when the node changed meanwhile
+ *  (the swarm lock renews a label on the manager while faults may drain it). */
 export async function updateNode(swarm: Dockerode, hostname: string, patch: { Availability?: string; Labels?: Record<string, string> }): Promise<void> {
-  const raw: any = await swarm.getNode((await findNode(swarm, hostname)).id).inspect();
-  const spec = { ...raw.Spec, ...patch };
-  await swarm.getNode(raw.ID).update({ _query: { version: raw.Version.Index }, _body: spec } as never);
+  for (let attempt = 0; ; attempt++) {
+    const raw: any = await swarm.getNode((await findNode(swarm, hostname)).id).inspect();
+    const spec = { ...raw.Spec, ...patch };
+    try {
+      await swarm.getNode(raw.ID).update({ _query: { version: raw.Version.Index }, _body: spec } as never);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !/out of sequence/i.test(String((err as Error)?.message))) throw err;
+    }
+  }
 }
 
 function toTaskView(t: RawTask, serviceName: string, nodesById: Map<string, string>): TaskView {
