@@ -251,3 +251,25 @@ export function teardown() { console.log('teardown ran'); }
 		t.Errorf("JSON output after SIGINT: %v", err)
 	}
 }
+
+func TestTestFailAndSetupTimeout(t *testing.T) {
+	t.Parallel()
+	r := runScript(t, `
+import exec from 'k6/execution';
+export const options = { iterations: 2 };
+export default function () { if (__ITER === 0) exec.test.fail('marked'); console.log('went on'); }
+`, runOpts{})
+	r.wantCode(t, 110)
+	if n := len(r.console(t)); n != 2 || !strings.Contains(r.stderr, "marked") {
+		t.Errorf("exec.test.fail marks the test failed and lets it go on:\n%s", r.dump())
+	}
+	r = runScript(t, `
+export const options = { iterations: 1, setupTimeout: '300ms' };
+export function setup() { for (;;) {} }
+export default function () {}
+`, runOpts{})
+	r.wantCode(t, 100)
+	if r.elapsed > 5*time.Second || !strings.Contains(r.stderr, "setupTimeout") {
+		t.Errorf("setup timeout:\n%s", r.dump())
+	}
+}
