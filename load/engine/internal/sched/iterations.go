@@ -21,6 +21,16 @@ func (e *perVUIterations) iterations() int64     { return int64(len(e.globalVUs)
 
 func (e *perVUIterations) run(r *scenarioRun) error {
 	var wg sync.WaitGroup
+	// VUs go back to the pool only when every loop is done: a VU released early (its loop was
+	// fast) would be taken by a loop that has not started yet, and one VU would run the
+	// iterations of several (exec.vu.idInTest and iterationInScenario would be wrong)
+	var mu sync.Mutex
+	var held []VU
+	defer func() {
+		for _, vu := range held {
+			r.releaseVU(vu)
+		}
+	}()
 	for _, g := range e.globalVUs {
 		wg.Add(1)
 		go func() {
@@ -40,7 +50,9 @@ func (e *perVUIterations) run(r *scenarioRun) error {
 				}
 				return
 			}
-			defer r.releaseVU(vu)
+			mu.Lock()
+			held = append(held, vu)
+			mu.Unlock()
 			for ; k < e.iters && r.soft.Err() == nil; k++ {
 				r.iterate(r.hard, vu, g*e.iters+k)
 			}
