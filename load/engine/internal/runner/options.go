@@ -532,7 +532,7 @@ func resolveOptions(script map[string]any, f *cliFlags) (*Options, error) {
 	} else if ok {
 		mo.MaxRedirects = int(n)
 	}
-	mo.Batch, mo.BatchPerHost = 10, 6
+	mo.Batch, mo.BatchPerHost = 20, 6 // k6's documented defaults
 	if n, ok, err := optInt(raw, "batch"); err != nil {
 		return nil, err
 	} else if ok {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"swarm-gameday/engine/internal/browser"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -274,6 +275,8 @@ func (r *run) execute(initVU *js.VU) int {
 	if setupOK && !r.opts.NoTeardown && initVU.HasExport("teardown") {
 		r.runTeardown(initVU)
 	}
+	// browser processes end with the test; what their pages still measured is pushed first
+	browser.CloseAll()
 	elapsed := time.Since(r.start)
 	r.clearProgress()
 	if err := col.Stop(); err != nil {

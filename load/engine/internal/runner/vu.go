@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"swarm-gameday/engine/internal/browser"
 	"time"
 
 	"swarm-gameday/engine/internal/js"
@@ -118,6 +119,11 @@ func (v *engineVU) RunIteration(ctx context.Context, it sched.Iteration) error {
 	}
 	start := time.Now()
 	err := v.js.RunIteration(ctx, st, sc.Exec, r.setupData)
+	if _, usesBrowser := sc.Options["browser"]; usesBrowser {
+		// pages the script left open are closed now, so their last samples carry this
+		// iteration's tags
+		browser.EndIteration(v.js)
+	}
 	if r.opts.Module.NoVUConnectionReuse {
 		v.transport.CloseIdleConnections()
 	}
