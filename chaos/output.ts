@@ -10,7 +10,7 @@ import type { LatencyStat } from './latency.ts';
 const PLAIN = { head: [] as string[], border: [] as string[] };
 
 export function verdictTable(verdicts: Verdict[]): string {
-  const t = new Table({ head: ['experiment', 'tolerance', 'expected', 'actual', ''], wordWrap: true, colWidths: [30, 34, 22, 60, 6], style: PLAIN });
+  const t = new Table({ head: ['experiment', 'tolerance', 'expected', 'actual', 'result'], wordWrap: true, colWidths: [30, 34, 22, 60, 8], style: PLAIN });
   for (const v of verdicts) t.push([v.experiment, v.tolerance, v.expected, v.actual, v.ok ? pc.green('pass') : pc.red('FAIL')]);
   return t.toString();
 }

@@ -55,7 +55,7 @@ export function describeTolerances(exp: Experiment): string {
   if (t.minAvailability !== undefined && !t.expectDowntime) parts.push(`availability${t.availabilityOf === 'reads' ? ' (reads)' : ''} >= ${t.minAvailability}%`);
   if (t.maxOutageMs !== undefined && !t.expectDowntime) parts.push(`outage <= ${t.maxOutageMs} ms`);
   if (t.expectLagging) parts.push(`a replica must be reported lagging (> ${t.laggingAboveMs} ms)`);
-  else if (t.maxReplicaLagP95Ms !== undefined) parts.push(`replica lag p95 <= ${t.maxReplicaLagP95Ms} ms`);
+  else if (t.maxReplicaLagP95Ms !== undefined) parts.push(`replica heartbeat lag p95 <= ${t.maxReplicaLagP95Ms} ms in the fault phases`);
   if (t.maxRecoveryMs !== undefined) parts.push(`recovery <= ${t.maxRecoveryMs} ms`);
   if (t.expectRollback) parts.push('Swarm must roll the update back');
   if (t.maxP95LatencyMs !== undefined) parts.push(`p95 latency <= ${t.maxP95LatencyMs} ms`);

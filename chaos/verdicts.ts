@@ -225,7 +225,7 @@ export function computeVerdicts(input: VerdictInput): Verdict[] {
     const worst = [...faultLag].sort((a, b) => (b.p95LagMs ?? Infinity) - (a.p95LagMs ?? Infinity))[0];
     const ok = faultLag.length > 0 && faultLag.every((l) => l.p95LagMs !== null && l.p95LagMs <= tol.maxReplicaLagP95Ms!);
     add(
-      `replica lag p95 <= ${tol.maxReplicaLagP95Ms} ms`,
+      `replica heartbeat lag p95 <= ${tol.maxReplicaLagP95Ms} ms in the fault phases`,
       ok,
       `<= ${tol.maxReplicaLagP95Ms} ms`,
       worst ? `worst ${worst.replica}: p95 ${ms0(worst.p95LagMs)} ms (max ${ms0(worst.maxLagMs)} ms) in ${worst.phase}` : 'no lag samples',

@@ -320,11 +320,13 @@ function decideVerdict(meta: RunMeta | null, complete: boolean, k6: K6Section | 
   const reasons: string[] = [];
   if (!complete) reasons.push('the run did not finish (INCOMPLETE marker present or run.json still says "running"): figures cover only what was recorded');
   else if (meta && ['interrupted', 'aborted'].includes(meta.status)) reasons.push(`the run was ${meta.status}`);
-  for (const t of k6?.thresholds ?? [])
-    if (!t.ok && !t.observer) reasons.push(`threshold ${t.metric} ${t.expression} failed${t.actual !== null ? ` (actual ${formatNum(t.actual)}${t.unit === 'ms' ? ' ms' : ''})` : ''}`);
+  // what the chaos run was for comes first (its tolerances, lost writes, experiments that did not
+  // complete); the load thresholds it ran under after them
   for (const v of chaos?.verdicts ?? []) if (!v.ok) reasons.push(`${v.experiment}: ${v.tolerance} failed (expected ${v.expected}, got ${v.actual})`);
   if (chaos?.writes && !chaos.writes.ok) reasons.push(`lost writes: ${chaos.writes.lost.length} lost, ${chaos.writes.unexpected.length} unexpected`);
   for (const e of chaos?.experiments ?? []) if (e.status !== 'completed') reasons.push(`experiment ${e.experiment} ${e.status}${e.error ? `: ${e.error}` : ''}`);
+  for (const t of k6?.thresholds ?? [])
+    if (!t.ok && !t.observer) reasons.push(`threshold ${t.metric} ${t.expression} failed${t.actual !== null ? ` (actual ${formatNum(t.actual)}${t.unit === 'ms' ? ' ms' : ''})` : ''}`);
   // run.json's own failure lines only when the records above do not already explain the verdict
   if (!reasons.length || (reasons.length === 1 && !complete)) for (const f of meta?.failures ?? []) reasons.push(f);
   const unique = [...new Set(reasons)];

@@ -46,6 +46,11 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** An experiment passes when it completed, did not deviate, every rollback worked and every one of its tolerances held. */
+function experimentPassed(e: NonNullable<RunResult['chaos']>['experiments'][number], verdicts: NonNullable<RunResult['chaos']>['verdicts']): boolean {
+  return e.status === 'completed' && !e.deviated && e.rollbacks.every((x) => x.ok) && verdicts.filter((v) => v.experiment === e.experiment).every((v) => v.ok);
+}
+
 function card(k: string, v: string): string {
   return `<div class="card"><div class="k">${h(k)}</div><div class="v">${h(v)}</div></div>`;
 }
@@ -176,11 +181,12 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     if (chaos.experiments.length) {
       parts.push(
         table(
-          ['experiment', 'status', 'steady state before', 'steady state after', 'deviated', 'back at desired replicas', 'steady again after', 'rollbacks'],
+          ['experiment', 'result', 'status', 'steady state before', 'steady state after', 'deviated', 'back at desired replicas', 'steady again after', 'rollbacks'],
           chaos.experiments.map((e) => ({
-            bad: e.status !== 'completed' || e.deviated,
+            bad: !experimentPassed(e, chaos.verdicts),
             cells: [
               e.experiment,
+              okCell(experimentPassed(e, chaos.verdicts)),
               e.status + (e.error ? `: ${e.error}` : ''),
               e.steadyStateBefore ? (e.steadyStateBefore.ok ? 'held' : `violated: ${e.steadyStateBefore.details.join('; ')}`) : '–',
               e.steadyStateAfter ? (e.steadyStateAfter.ok ? 'held' : `violated: ${e.steadyStateAfter.details.join('; ')}`) : '–',
@@ -237,7 +243,7 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     if (chaos.lag) {
       parts.push(
         table(
-          ['replica', num('max heartbeat lag'), num('p95 heartbeat lag'), num('replication stopped for')],
+          ['replica', num('max heartbeat lag (whole run)'), num('p95 heartbeat lag (whole run)'), num('replication stopped for')],
           chaos.lag.replicas.map((x) => ({ bad: x.notReplicatingMs > 0, cells: [x.replica, num(fmtMs(x.maxLagMs)), num(fmtMs(x.p95LagMs)), num(x.notReplicatingMs ? fmtDuration(x.notReplicatingMs) : '0')] })),
           'lag-table',
         ),

@@ -83,7 +83,7 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
   if (chaos) {
     out.push('### Chaos');
     if (chaos.verdicts.length)
-      out.push(mdTable(['', 'experiment', 'tolerance', 'expected', 'actual'], chaos.verdicts.map((x) => [x.ok ? '✅' : '❌', x.experiment, x.tolerance, x.expected, x.actual])));
+      out.push(mdTable(['result', 'experiment', 'tolerance', 'expected', 'actual'], chaos.verdicts.map((x) => [x.ok ? '✅ pass' : '❌ FAIL', x.experiment, x.tolerance, x.expected, x.actual])));
     const phases = chaos.probe?.perPhase.filter((p) => p.endpoint === '*') ?? [];
     if (phases.length) {
       out.push('**Availability per phase** (probe, all endpoints)');
@@ -98,12 +98,12 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
     }
     if (chaos.lag)
       out.push(
-        `**Replication lag:** ${chaos.lag.replicas
-          .map((x) => `${x.replica} max ${fmtMs(x.maxLagMs)}, p95 ${fmtMs(x.p95LagMs)}${x.notReplicatingMs ? `, stopped ${fmtDuration(x.notReplicatingMs)}` : ''}`)
+        `**Replication lag** (heartbeat, whole run; the tolerances above judge the fault phases only): ${chaos.lag.replicas
+          .map((x) => `${x.replica} heartbeat lag max ${fmtMs(x.maxLagMs)}, p95 ${fmtMs(x.p95LagMs)}${x.notReplicatingMs ? `, replication stopped ${fmtDuration(x.notReplicatingMs)}` : ''}`)
           .join('; ')}\n`,
       );
     if (chaos.rwLag)
-      out.push(`**Read-your-writes (API):** p50 ${fmtMs(chaos.rwLag.p50)}, p95 ${fmtMs(chaos.rwLag.p95)}, max ${fmtMs(chaos.rwLag.max)}; ${chaos.rwLag.notVisible} of ${fmtNum(chaos.rwLag.count)} not visible in time\n`);
+      out.push(`**Read-your-writes lag (API, whole run):** p50 ${fmtMs(chaos.rwLag.p50)}, p95 ${fmtMs(chaos.rwLag.p95)}, max ${fmtMs(chaos.rwLag.max)}; ${chaos.rwLag.notVisible} of ${fmtNum(chaos.rwLag.count)} not visible in time\n`);
     if (chaos.writes)
       out.push(
         `**Lost writes:** ${chaos.writes.ok ? '✅' : '❌'} ${chaos.writes.lost.length} lost, ${chaos.writes.unexpected.length} unexpected of ${fmtNum(chaos.writes.acknowledged)} acknowledged${

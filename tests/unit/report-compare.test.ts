@@ -129,7 +129,7 @@ test('game-day tolerances and availability side by side', async () => {
   fixed.verdicts = fixed.verdicts.map((v) => ({ ...v, ok: true }));
   const c = compare(fixed, gd);
   assert.equal(c.regressed, true);
-  assert.ok(c.regressions.some((m) => m.startsWith('tolerance stop-replication: replica lag p95 <= 5000 ms during faults passed in the baseline')));
+  assert.ok(c.regressions.some((m) => m.startsWith('tolerance replica-replication-stopped: replica heartbeat lag p95 <= 5000 ms in the fault phases passed in the baseline')));
   assert.equal(c.availability.length, 8);
   assert.match(renderComparisonMarkdown(c), /### Availability per phase/);
 });

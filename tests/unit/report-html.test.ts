@@ -34,7 +34,7 @@ test('verdict first, with the reasons; banner only on an unfinished run', async 
   const verdictAt = fail.indexOf('id="verdict"');
   assert.ok(verdictAt > 0 && verdictAt < fail.indexOf('id="thresholds"'), 'verdict comes before the figures');
   assert.match(fail, /<section class="verdict fail" id="verdict"><div class="label">FAIL<\/div>/);
-  assert.match(fail, /stop-replication: replica lag p95 &lt;= 5000 ms during faults failed/);
+  assert.match(fail, /replica-replication-stopped: replica heartbeat lag p95 &lt;= 5000 ms in the fault phases failed/);
   assert.match(pass, /<section class="verdict pass"/);
   assert.match(inc, /id="incomplete-banner">INCOMPLETE \/ interrupted run/);
   assert.ok(inc.indexOf('incomplete-banner') < inc.indexOf('<main>'), 'the banner is the first thing on the page');
@@ -53,6 +53,14 @@ test('tables: thresholds (no observers), endpoints, tolerances, availability, lo
   assert.equal(rows('verdicts-table'), 5);
   assert.equal(rows('availability-table'), r.chaos!.probe!.perPhase.length);
   assert.equal(rows('faults-table'), 2);
+  // issue 14: the experiments table has a pass/fail column; the lag table says what its figures are
+  const experimentsTable = /<table id="experiments-table">([\s\S]*?)<\/table>/.exec(html)![1]!;
+  assert.match(experimentsTable, /<th>experiment<\/th><th>result<\/th>/);
+  const expRows = experimentsTable.split('<tr').slice(2);
+  assert.equal(expRows.length, 2);
+  assert.match(expRows[0]!, /api-kill-task<\/td><td><span class="bad">✘ FAIL/, 'its availability tolerance failed');
+  assert.match(expRows[1]!, /replica-replication-stopped<\/td><td><span class="bad">✘ FAIL/);
+  assert.match(html, /max heartbeat lag \(whole run\)<\/th><th class="num">p95 heartbeat lag \(whole run\)/);
   assert.match(html, /id="writes-result" class="ok">✔ 69 acknowledged/);
   const kill = r.chaos!.probe!.perPhase.find((p) => p.phase === 'fault:kill-tasks:todo_app_api' && p.endpoint === '*')!;
   assert.ok(html.includes(`<td class="num">${fmtMs(kill.longestOutageMs)}</td>`), 'the longest outage of the kill phase');

@@ -38,11 +38,11 @@ test('game day: a case per threshold and per tolerance, failures carry the figur
   assert.equal(th.testcase!.length, r.k6!.thresholds.filter((t) => !t.observer).length);
   const failed = th.testcase!.find((c) => c['@_name'] === 'http_req_failed{endpoint:api-list}: rate<0.01')!;
   assert.equal(failed.failure!['@_message'], 'rate = 2.38%, required < 1.00%');
-  const lagCase = byName['chaos stop-replication'].testcase!.find((c) => c['@_name'] === 'replica lag p95 <= 5000 ms during faults')!;
+  const lagCase = byName['chaos replica-replication-stopped'].testcase!.find((c) => c['@_name'] === 'replica heartbeat lag p95 <= 5000 ms in the fault phases')!;
   const lagVerdict = r.chaos!.verdicts.find((v) => v.tolerance === lagCase['@_name'])!;
   assert.equal(lagCase.failure!['@_message'], `expected ${lagVerdict.expected}, got ${lagVerdict.actual}`);
   assert.match(lagCase.failure!['@_message'], /^expected <= 5000 ms, got \d{5} ms \(todo_mysql_slave\.1\)$/);
-  assert.equal(byName['chaos kill-api-task'].testcase!.length, 3);
+  assert.equal(byName['chaos api-kill-task'].testcase!.length, 3);
   assert.equal(byName['chaos lost writes'].testcase!.length, 1);
   assert.equal(byName['chaos lost writes'].testcase![0].failure, undefined);
   // counts add up, times are Surefire times

@@ -33,14 +33,14 @@ test('game day: faults, phases, availability, lag, placement, HAProxy and writes
   const r = await fixture('gameday-two');
   const c = r.chaos!;
   assert.equal(r.verdict.status, 'fail');
-  assert.ok(r.verdict.reasons.some((x) => x.startsWith('stop-replication: replica lag')));
+  assert.ok(r.verdict.reasons.some((x) => x.startsWith('replica-replication-stopped: replica heartbeat lag')));
   assert.deepEqual(c.faults.map((f) => f.name), ['kill-tasks:todo_app_api', 'stop-replication:todo_mysql_slave.1']);
   assert.equal(c.experiments.length, 2);
   const phase = (exp: string, name: string) => c.probe!.perPhase.find((p) => p.experiment === exp && p.phase === name && p.endpoint === '*')!;
-  const during = phase('kill-api-task', 'fault:kill-tasks:todo_app_api');
+  const during = phase('api-kill-task', 'fault:kill-tasks:todo_app_api');
   assert.ok(during.availability! < 0.95 && during.longestOutageMs > 1000, JSON.stringify(during));
-  assert.equal(phase('kill-api-task', 'before').availability, 1);
-  assert.equal(phase('kill-api-task', 'before').longestOutageMs, 0);
+  assert.equal(phase('api-kill-task', 'before').availability, 1);
+  assert.equal(phase('api-kill-task', 'before').longestOutageMs, 0);
   assert.ok(Object.keys(during.failures).length > 0);
   const lag = Object.fromEntries(c.lag!.replicas.map((x) => [x.replica, x]));
   assert.equal(lag['todo_mysql_slave.1'].notReplicatingMs, 11_000);
@@ -55,7 +55,7 @@ test('game day: faults, phases, availability, lag, placement, HAProxy and writes
   assert.equal(c.verdicts.filter((v) => !v.ok).length, 2);
   assert.ok(r.timeseries!.byFault.find((f) => f.fault === 'kill-tasks:todo_app_api')!.failed > 0);
   // per-experiment journals come from gameday.json, not journal.json's aggregate
-  assert.deepEqual(c.experiments.map((e) => e.experiment), ['kill-api-task', 'stop-replication']);
+  assert.deepEqual(c.experiments.map((e) => e.experiment), ['api-kill-task', 'replica-replication-stopped']);
   assert.deepEqual(c.experiments[0].phases.map((p) => p.name), ['before', 'fault:kill-tasks:todo_app_api', 'recovery', 'after']);
   assert.ok(c.experiments.every((e) => e.steadyStateRecoveredMs! > 0));
   assert.equal(c.faults[0].description, 'kill-tasks on todo_app_api.1');
@@ -73,7 +73,7 @@ test('a chaos run folder with only the aggregate journal.json still yields exper
   fs.rmSync(path.join(dir, 'gameday.json'));
   const r = await loadRun(dir);
   assert.deepEqual(r.chaos!.experiments.map((e) => e.experiment), ['gameday:default']);
-  assert.equal(r.chaos!.experiments[0].phases[1].name, 'kill-api-task/fault:kill-tasks:todo_app_api');
+  assert.equal(r.chaos!.experiments[0].phases[1].name, 'api-kill-task/fault:kill-tasks:todo_app_api');
   assert.equal(r.chaos!.faults.length, 2);
 });
 
@@ -134,4 +134,21 @@ test('the committed fixtures are exactly what the generator writes', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, name)).sort(), files.sort(), name);
     for (const f of files) assert.ok(fs.readFileSync(path.join(dir, name, f)).equals(fs.readFileSync(path.join(fixtureRuns, name, f))), `${name}/${f} differs: rerun npx tsx reports/fixtures/generate.ts`);
   }
+});
+
+// issue 14: the game-day fixture named experiments and a plan that do not exist
+test('the fixtures name only real experiments, fault kinds and plan files', async () => {
+  const { experiments } = await import('../../chaos/experiments/index.ts');
+  const { faults } = await import('../../chaos/faults/index.ts');
+  const fsm = await import('node:fs');
+  const pathm = await import('node:path');
+  const root = pathm.resolve(import.meta.dirname, '..', '..');
+  const dir = pathm.join(root, 'reports', 'fixtures', 'runs', 'gameday-two');
+  const read = (f: string) => JSON.parse(fsm.readFileSync(pathm.join(dir, f), 'utf8'));
+  const gameday = read('gameday.json');
+  const run = read('run.json');
+  const ids = [...gameday.experiments.map((e: { experiment: string }) => e.experiment), ...read('verdicts.json').map((v: { experiment: string }) => v.experiment)];
+  for (const id of ids) assert.ok(experiments.has(id), `fixture experiment ${id} is not in chaos/experiments`);
+  for (const plan of [gameday.plan, run.plan]) assert.ok(fsm.existsSync(pathm.join(root, plan)), `fixture plan ${plan} does not exist`);
+  for (const e of gameday.experiments) for (const f of e.faults) assert.ok(faults.has(f.kind), `fixture fault kind ${f.kind}`);
 });
