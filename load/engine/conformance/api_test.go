@@ -329,7 +329,7 @@ func TestHTTPEndToEnd(t *testing.T) {
 	r := runScript(t, `
 import http from 'k6/http';
 import { check } from 'k6';
-export const options = { iterations: 3, thresholds: { 'http_req_duration{name:echo}': ['p(95)<5000'] } };
+export const options = { iterations: 3, summaryTrendStats: ['avg', 'p(95)', 'count'], thresholds: { 'http_req_duration{name:echo}': ['p(95)<5000'] } };
 export default function () {
   const res = http.get(__ENV.BASE + '/echo', { tags: { name: 'echo' } });
   check(res, { 'status 200': (r) => r.status === 200, 'ua': (r) => r.json().ua === 'gameday-engine/0.1.0' });
@@ -346,6 +346,10 @@ export default function () {
 	within(t, "http_req_failed rate", r.value(t, "http_req_failed", "rate"), 0.49, 0.51)
 	if !r.hasMetric("http_req_duration{name:echo}") || r.value(t, "data_received", "count") <= 0 {
 		t.Errorf("http metrics: %v", r.summary["metrics"])
+	}
+	// k6's summary always lists the duration of the expected responses (the 404s are not)
+	if got := r.value(t, "http_req_duration{expected_response:true}", "count"); got != 3 {
+		t.Errorf("http_req_duration{expected_response:true} count: want 3, got %v", got)
 	}
 	for _, p := range r.pointsOf("http_reqs") {
 		if p.Tags["scenario"] != "default" || p.Tags["method"] != "GET" {

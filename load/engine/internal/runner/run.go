@@ -202,7 +202,7 @@ func (r *run) execute(initVU *js.VU) int {
 		}
 	}
 	col, err := metrics.NewCollector(metrics.CollectorConfig{
-		Registry: r.reg, Thresholds: r.opts.Thresholds, TrendStats: r.opts.TrendStats, Outputs: outs,
+		Registry: r.reg, Thresholds: withSummarySubmetrics(r.opts.Thresholds, r.opts.SystemTags), TrendStats: r.opts.TrendStats, Outputs: outs,
 	})
 	if err != nil {
 		r.errorf("%v", err)
@@ -566,4 +566,25 @@ func unjoin(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+// expectedDurationKey is the submetric k6's summary always shows: the duration of the requests
+// that got an expected response, so failures' timings do not skew it.
+const expectedDurationKey = "http_req_duration{expected_response:true}"
+
+// withSummarySubmetrics adds, without thresholds, the submetrics the end-of-test summary lists
+// whether or not a threshold names them (a key with no thresholds only creates the submetric).
+func withSummarySubmetrics(th map[string][]*metrics.Threshold, systemTags map[string]bool) map[string][]*metrics.Threshold {
+	if !systemTags["expected_response"] {
+		return th
+	}
+	if _, ok := th[expectedDurationKey]; ok {
+		return th
+	}
+	out := make(map[string][]*metrics.Threshold, len(th)+1)
+	for k, v := range th {
+		out[k] = v
+	}
+	out[expectedDurationKey] = nil
+	return out
 }
