@@ -29,6 +29,8 @@ run_integration() {
     echo "== CI: removing any local swarm left from before"
     npx tsx scripts/stack.ts down
   fi
+  echo "== load engine: k6/browser against the chromium setup installed"
+  (cd load/engine && go test -count=1 ./internal/browser/)
   echo "== integration tests (real local swarm)"
   mapfile -t files < <(ls tests/integration/*.test.ts 2>/dev/null | sort)
   # one file at a time, in name order: they share one swarm and the last one takes it down
