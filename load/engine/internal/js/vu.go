@@ -13,6 +13,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"swarm-gameday/engine/internal/js/fastjson"
 	"swarm-gameday/engine/internal/js/modules"
 	"swarm-gameday/engine/internal/metrics"
 )
@@ -103,6 +104,9 @@ func NewVU(env *Env, id uint64) (*VU, error) {
 		vuTags: map[string]string{},
 	}
 	vu.rt.SetFieldNameMapper(goja.TagFieldNameMapper("js", true))
+	if _, err := fastjson.Install(vu.rt); err != nil { // JSON.parse without encoding/json's Token API
+		return nil, err
+	}
 	vu.initEnv = &modules.InitEnv{ScriptDir: env.Script.Dir, Env: env.Env}
 	if err := vu.setupGlobals(); err != nil {
 		return nil, err
