@@ -2,7 +2,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime/pprof"
+	"strings"
 
 	"swarm-gameday/engine/internal/runner"
 
@@ -12,5 +15,41 @@ import (
 )
 
 func main() {
-	os.Exit(runner.Main(os.Args[1:], runner.IO{}))
+	args, prof := cpuProfileArg(os.Args[1:])
+	if prof != "" {
+		// hidden --cpuprofile FILE (for npm run bench:load and tuning; not a k6 flag)
+		f, err := os.Create(prof)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "level=error msg=%q\n", "--cpuprofile: "+err.Error())
+			os.Exit(runner.ExitInvalidConfig)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "level=error msg=%q\n", "--cpuprofile: "+err.Error())
+			os.Exit(runner.ExitInvalidConfig)
+		}
+		code := runner.Main(args, runner.IO{})
+		pprof.StopCPUProfile()
+		_ = f.Close()
+		os.Exit(code)
+	}
+	os.Exit(runner.Main(args, runner.IO{}))
+}
+
+// cpuProfileArg takes "--cpuprofile FILE" / "--cpuprofile=FILE" out of the arguments.
+func cpuProfileArg(args []string) (rest []string, file string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(rest, args[i:]...), file
+		case a == "--cpuprofile" && i+1 < len(args):
+			file = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--cpuprofile="):
+			file = strings.TrimPrefix(a, "--cpuprofile=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, file
 }
