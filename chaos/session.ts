@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, SafetyError } from '../scripts/lib/errors.ts';
 import { defaults } from '../scripts/lib/defaults.ts';
+import { readStatsPassword } from '../scripts/lib/stats-password.ts';
 import { closeRunFolder, createRunFolder, runId, type LostWriteResult, type RunMeta, type Verdict } from '../scripts/lib/run-folder.ts';
 import { startWatcher, swarmStateReader } from './convergence.ts';
 import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
@@ -137,7 +138,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       runDir: dir,
       ingressUrl: o.target.ingressUrl,
       statsUrl: o.target.statsUrl,
-      statsAuth: o.target.statsUrl ? { user: defaults.local.statsUser, password: process.env.GAMEDAY_STATS_PASSWORD ?? defaults.local.statsPassword } : undefined,
+      statsAuth: o.target.statsUrl ? { user: defaults.local.statsUser, password: readStatsPassword() } : undefined,
       swarm: ctx.swarm,
       signal: measureAc.signal,
       probeRatePerSec: o.probeRate,

@@ -5,16 +5,14 @@
 //     <swarm cluster id>/chaos.lock    the run on this machine that holds the swarm
 // GAMEDAY_LEDGER names a ledger file outright (tests); the lock then sits beside it.
 // Older versions kept both in reports/.ledger/ of the checkout: see migrateLegacyLedger (ledger.ts).
-import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../scripts/lib/errors.ts';
+import { userStateRoot } from '../scripts/lib/stats-password.ts';
 
 const repoRoot = path.resolve(new URL('..', import.meta.url).pathname);
 
 export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GAMEDAY_STATE_DIR) return path.resolve(env.GAMEDAY_STATE_DIR);
-  const base = env.XDG_STATE_HOME ? path.resolve(env.XDG_STATE_HOME) : path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'swarm-gameday');
+  return userStateRoot(env);
 }
 
 /** A cluster id as a directory name: Swarm's ids are [a-z0-9]{25}; anything else is refused. */

@@ -8,6 +8,8 @@ import { stackDown, stackUp, localTarget } from './lib/local-swarm.ts';
 import { replicaStates } from './lib/swarm/deploy.ts';
 import { serviceStates } from './lib/swarm/state.ts';
 import { defaults } from './lib/defaults.ts';
+import fs from 'node:fs';
+import { LEGACY_STATS_PASSWORD, statsPasswordFile } from './lib/stats-password.ts';
 
 // plain tables like every other command: cli-table3's default red/grey would go to logs and pipes too
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -41,7 +43,7 @@ program
     ok(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     console.log(`web frontend   ${t.ingressUrl}/`);
     console.log(`TODO API       ${t.ingressUrl}/api/todo?status=TODO`);
-    console.log(`HAProxy stats  ${t.statsUrl}/stats  (user ${defaults.local.statsUser})`);
+    console.log(`HAProxy stats  ${t.statsUrl}/stats  (user ${defaults.local.statsUser}, password: ${process.env.GAMEDAY_STATS_PASSWORD ? 'GAMEDAY_STATS_PASSWORD' : fs.existsSync(statsPasswordFile()) ? `in ${statsPasswordFile()}` : `${LEGACY_STATS_PASSWORD} (a swarm created before it was generated)`})`);
     console.log(`Prometheus     ${t.statsUrl}/metrics`);
     console.log(`Docker API     DOCKER_HOST=${t.dockerHost}`);
   });

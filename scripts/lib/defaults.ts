@@ -11,7 +11,7 @@ export const defaults = {
     statsPort: 18936, // HAProxy stats page and Prometheus endpoint (basic auth)
     registryPort: 15000,
     statsUser: 'gameday',
-    statsPassword: 'gameday-stats',
+    // the stats password is generated per local swarm: scripts/lib/stats-password.ts
   },
   target: {
     ingressUrl: 'http://127.0.0.1:18080',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { defaults } from '../../scripts/lib/defaults.ts';
+import { readStatsPassword } from '../../scripts/lib/stats-password.ts';
 import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { replicaStates } from '../../scripts/lib/swarm/deploy.ts';
 import { serviceStates } from '../../scripts/lib/swarm/state.ts';
@@ -133,7 +134,7 @@ describe('stack:up on the embedded default', () => {
     for (const p of ['/stats', '/metrics']) {
       const anon = await http(`${t.statsUrl}${p}`);
       assert.equal(anon.status, 401, `${p} without credentials`);
-      const auth = 'Basic ' + Buffer.from(`${defaults.local.statsUser}:${defaults.local.statsPassword}`).toString('base64');
+      const auth = 'Basic ' + Buffer.from(`${defaults.local.statsUser}:${readStatsPassword()}`).toString('base64');
       const ok = await http(`${t.statsUrl}${p}`, { headers: { authorization: auth } });
       assert.equal(ok.status, 200, `${p} with credentials`);
     }

@@ -9,6 +9,7 @@ import { runningTaskContainers, DB_SERVICES, type TaskContainer } from '../../ch
 import { queryTask } from '../../chaos/measure/db-sql.ts';
 import { checkLostWrites, lagStats, phaseStats, startMeasurements, type MeasureContext } from '../../chaos/measure/index.ts';
 import { defaults } from '../../scripts/lib/defaults.ts';
+import { readStatsPassword } from '../../scripts/lib/stats-password.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
 import { parseLagLine } from '../../chaos/measure/lag-parse.ts';
@@ -31,7 +32,7 @@ function context(dir: string, signal: AbortSignal, extra: Partial<MeasureContext
     runDir: dir,
     ingressUrl: target.ingressUrl,
     statsUrl: target.statsUrl,
-    statsAuth: { user: defaults.local.statsUser, password: defaults.local.statsPassword },
+    statsAuth: { user: defaults.local.statsUser, password: readStatsPassword() },
     swarm,
     signal,
     log: (l) => logLines.push(`${new Date().toISOString()} ${l}`),

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { $ } from 'zx';
-import { defaults } from '../defaults.ts';
+import { newStatsPassword } from '../stats-password.ts';
 import { TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
 import { nodeExec } from '../node-exec.ts';
@@ -20,14 +20,15 @@ export async function ensureAppNetwork(docker: Docker): Promise<void> {
   await docker.createNetwork({ Name: APP_NETWORK, Driver: 'overlay', Attachable: true, Labels: { 'com.swarm-gameday.owned': 'true' } });
 }
 
-/** Secrets are immutable in Swarm: create the missing ones, keep the rest. */
+/** Secrets are immutable in Swarm: create the missing ones, keep the rest. The stats password is
+ *  generated with its secret and kept in the user's state dir (scripts/lib/stats-password.ts). */
 export async function ensureSecrets(docker: Docker): Promise<void> {
   const existing = new Set((await docker.listSecrets()).map((s) => s.Spec?.Name));
   for (const name of SECRETS) {
     if (existing.has(name)) continue;
     const value =
       name === 'haproxy_stats_password'
-        ? (process.env.GAMEDAY_STATS_PASSWORD ?? defaults.local.statsPassword)
+        ? newStatsPassword()
         : crypto.randomBytes(18).toString('base64url');
     await docker.createSecret({ Name: name, Data: Buffer.from(value).toString('base64'), Labels: { 'com.swarm-gameday.owned': 'true' } } as any);
   }
