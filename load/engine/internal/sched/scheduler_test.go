@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -137,13 +138,19 @@ func TestSegmentsTogether(t *testing.T) {
 		{Name: "car", Executor: ConstantArrivalRate, Rate: 300, TimeUnit: time.Second, Duration: 300 * time.Millisecond, PreAllocatedVUs: 9, MaxVUs: 9, GracefulStop: time.Second},
 	}
 	var mu sync.Mutex
+	var dropped atomic.Int64
 	idx := map[string][]int64{}
 	perInstance := map[string][]int{}
 	var wg sync.WaitGroup
 	for k := 0; k < 3; k++ {
 		pool := &fakePool{iterDur: func(Iteration) time.Duration { return time.Millisecond }}
 		seg := Segment{From: seq[k], To: seq[k+1]}
-		s, err := New(Config{Scenarios: scs, Segment: seg, Sequence: seq, Pool: pool})
+		hooks := Hooks{DroppedIteration: func(sc *Scenario, _ time.Time) {
+			if sc.Name == "car" {
+				dropped.Add(1)
+			}
+		}}
+		s, err := New(Config{Scenarios: scs, Segment: seg, Sequence: seq, Pool: pool, Hooks: hooks})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,8 +186,9 @@ func TestSegmentsTogether(t *testing.T) {
 			t.Fatalf("arrival-rate iteration %d ran twice", car[i])
 		}
 	}
-	if len(car) < 85 || car[len(car)-1] > 89 {
-		t.Errorf("arrival-rate: %d iterations, last %d; want 90 (0..89)", len(car), car[len(car)-1])
+	// a busy machine may drop some, but started + dropped is exactly the unsegmented 90
+	if int64(len(car))+dropped.Load() != 90 || (len(car) > 0 && car[len(car)-1] > 89) || len(car) < 45 {
+		t.Errorf("arrival-rate: %d started + %d dropped, last index %v; want 90 in all (0..89)", len(car), dropped.Load(), car[len(car)-1:])
 	}
 	for _, c := range perInstance["si"] {
 		if c < 33 || c > 34 {
