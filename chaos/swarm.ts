@@ -11,6 +11,8 @@ export interface RawTask {
   NodeID?: string;
   DesiredState?: string;
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  /** the task's addresses per network, e.g. "10.0.1.3/24" */
+  NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
 }
 
 /** node id -> hostname (the id when a node reports none), from GET /nodes */

@@ -13,6 +13,8 @@ export interface TaskContainer {
   name: string;
   node: string;
   containerId: string;
+  /** the task's IP on its first overlay network (how other tasks reach it), when Swarm reports one */
+  address?: string;
 }
 
 export async function runningTaskContainers(swarm: Dockerode, service: string): Promise<TaskContainer[]> {
@@ -30,6 +32,13 @@ export async function runningTaskContainers(swarm: Dockerode, service: string): 
       name: t.Slot !== undefined ? `${service}.${t.Slot}` : `${service}.${t.ID.slice(0, 12)}`,
       node: hostname.get(t.NodeID!) ?? t.NodeID!,
       containerId: t.Status!.ContainerStatus!.ContainerID!,
+      ...taskAddress(t),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function taskAddress(t: RawTask): { address?: string } {
+  const nets = (t.NetworksAttachments ?? []).filter((n) => n.Network?.Spec?.Name !== 'ingress');
+  const a = nets.flatMap((n) => n.Addresses ?? [])[0]?.split('/')[0];
+  return a ? { address: a } : {};
 }

@@ -3,7 +3,8 @@
 //   SHOW SLAVE STATUS;
 //   SELECT 'end' AS k;
 // Batch mode prints each result set as a tab-separated header line and its rows. One LagSample
-// per 'end' marker. (One client per replica instead of one tododb-lag process per sample: at
+// per 'end' marker. lag_ms here is the 'heartbeat-age' figure (see LagSample); lag.ts puts the
+// one-clock visibility figure of lag-visibility.ts in front of it. (One client per replica instead of one tododb-lag process per sample: at
 // 10 samples/s per replica the process spawns alone cost a large share of a 2-core machine.)
 import type { LagSample } from '../../scripts/lib/run-folder.ts';
 
@@ -49,11 +50,13 @@ export class LagStreamParser {
   }
 
   private finish(): LagSample {
-    const { now, lag, slave } = this.tick;
+    const { lag, slave } = this.tick;
     this.tick = {};
     const sbm = nul(slave?.Seconds_Behind_Master);
     const s: LagSample = {
-      t: now !== undefined && Number.isFinite(now) ? Math.round(now) : this.now(),
+      // the runner's clock, as every other sample of the run (probe, faults, phases): the replica's
+      // own NOW(6) (now_s) may be skewed on real hosts. Arrival is a few ms after the reading.
+      t: this.now(),
       replica: this.replica,
       heartbeatLagMs: lag ?? null,
       secondsBehindMaster: sbm === undefined ? null : Number(sbm),

@@ -64,11 +64,22 @@ export interface ProbeSample {
   dropped?: boolean; // not sent: every in-flight slot was still waiting (client-side stall); counts as failed
 }
 
-/** Replication lag of one replica. heartbeatLagMs from the heartbeat row; sbm = Seconds_Behind_Master. */
+/**
+ * Replication lag of one replica. heartbeatLagMs is the lag figure (ms), made as lagMethod says:
+ *   'visibility'    time from a heartbeat write acknowledged by the primary until the replica had
+ *                   applied it, both on one clock (chaos/measure/lag-visibility.pl), or the age of
+ *                   the oldest heartbeat not applied yet; ~1 ms resolution, no clock skew
+ *   'heartbeat-age' (fallback, and samples written before lagMethod existed) NOW(6) on the
+ *                   replica minus the primary's heartbeat row, written every 100 ms: 0-100 ms on a
+ *                   caught-up replica, plus the skew between the two hosts' clocks
+ * heartbeatAgeMs is the 'heartbeat-age' figure, kept beside the visibility one; sbm = Seconds_Behind_Master.
+ */
 export interface LagSample {
-  t: number;
+  t: number; // epoch ms on the runner's clock (when the sample arrived)
   replica: string; // task name or host
   heartbeatLagMs: number | null;
+  lagMethod?: 'visibility' | 'heartbeat-age';
+  heartbeatAgeMs?: number | null;
   secondsBehindMaster: number | null;
   ioRunning: boolean;
   sqlRunning: boolean;

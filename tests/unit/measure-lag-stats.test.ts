@@ -80,12 +80,13 @@ const tick = (lag: string, io: string, sql: string, sbm: string) => [
   'end',
 ];
 
-test('lag stream parser: one sample per tick from the batch output of one client', () => {
+test('lag stream parser: one sample per tick from the batch output of one client, stamped on the runner clock', () => {
   const p = new LagStreamParser('todo_mysql_slave.2', 'gameday-worker02', () => 42);
   const out = [...tick('54.1440', 'Yes', 'Yes', '0'), ...tick('5321.0071', 'No', 'No', 'NULL')].map((l) => p.push(l)).filter(Boolean);
+  // t is the runner's clock (42), not the replica's NOW(6) (1795318702.057806), which may be skewed
   assert.deepEqual(out, [
-    { t: 1795318702058, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 54.144, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true },
-    { t: 1795318702058, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 5321.007, secondsBehindMaster: null, ioRunning: false, sqlRunning: false },
+    { t: 42, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 54.144, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true },
+    { t: 42, replica: 'todo_mysql_slave.2', node: 'gameday-worker02', heartbeatLagMs: 5321.007, secondsBehindMaster: null, ioRunning: false, sqlRunning: false },
   ]);
 });
 
@@ -98,7 +99,7 @@ test('lag stream parser: a tick without heartbeat or slave status is a sample wi
   assert.equal(s.error, 'no heartbeat reading');
   const noSlave = ['k\tnow_s\tlag_ms', 'hb\t1.5\t3.0', 'k', 'end'].map((l) => p.push(l)).find(Boolean)!;
   assert.match(noSlave.error!, /no replication configured/);
-  assert.equal(noSlave.t, 1500);
+  assert.equal(noSlave.t, 42);
 });
 
 test('lag client script: one client fed by a bounded shell loop that stops on a closed pipe', () => {
