@@ -167,7 +167,23 @@ export function analyzeProbe(samples: readonly ProbeSample[], phases: PhaseWindo
     else b.failed++;
   }
   const timeseries = [...perSecond.values()].sort((a, b) => a.t - b.t || a.endpoint.localeCompare(b.endpoint));
-  return { samples: samples.length, endpoints, overall, perPhase, timeseries };
+  const ratePerSec = probeRate(streams);
+  return { samples: samples.length, ratePerSec, resolutionMs: ratePerSec ? round(1000 / ratePerSec) : null, endpoints, overall, perPhase, timeseries };
+}
+
+/** The probe's send rate per stream (endpoint x connection kind), from the spacing of its samples. */
+export function probeRate(streams: Map<string, readonly ProbeSample[]>): number | null {
+  const rates: number[] = [];
+  for (const list of streams.values()) {
+    if (list.length < 3) continue;
+    const ts = list.map((s) => s.t).sort((a, b) => a - b);
+    const span = ts[ts.length - 1]! - ts[0]!;
+    if (span > 0) rates.push(((ts.length - 1) * 1000) / span);
+  }
+  if (!rates.length) return null;
+  rates.sort((a, b) => a - b);
+  // the schedule is open-loop at a fixed rate: round off the jitter of the send times
+  return Math.round(rates[Math.floor(rates.length / 2)]! * 10) / 10;
 }
 
 const MAX_LAG_POINTS = 1500;
@@ -185,8 +201,10 @@ export function analyzeLag(samples: readonly LagSample[]): LagSection {
     let notReplicatingMs = 0;
     // a sample the sampler could not read says nothing about the threads: not counted as stopped
     for (let i = 0; i + 1 < list.length; i++) if (!list[i].error && (!list[i].ioRunning || !list[i].sqlRunning)) notReplicatingMs += list[i + 1].t - list[i].t;
+    const methods = new Set(list.map((s) => s.lagMethod ?? 'heartbeat-age'));
     return {
       replica,
+      method: methods.size > 1 ? ('mixed' as const) : ([...methods][0] ?? 'heartbeat-age'),
       samples: downsampleMax(list.map((s) => [s.t, s.heartbeatLagMs, s.secondsBehindMaster] as [number, number | null, number | null])),
       maxLagMs: lags.length ? round(lags.reduce((a, b) => Math.max(a, b))) : null,
       p95LagMs: round(quantile(lags, 0.95)),

@@ -135,6 +135,8 @@ export type PhaseAvailability = z.infer<typeof PhaseAvailability>;
 
 export const ProbeSection = z.object({
   samples: num,
+  ratePerSec: optNum.optional().describe('probe requests per second per endpoint and connection kind (chaos --rate), read from the samples'),
+  resolutionMs: optNum.optional().describe('outage resolution = 1000 / ratePerSec: an outage shorter than this can fall between two probes'),
   endpoints: z.array(z.string()),
   overall: z.array(PhaseAvailability).describe('whole run, per endpoint and connection kind'),
   perPhase: z.array(PhaseAvailability),
@@ -147,6 +149,10 @@ export const LagSection = z.object({
   replicas: z.array(
     z.object({
       replica: z.string(),
+      method: z
+        .enum(['visibility', 'heartbeat-age', 'mixed'])
+        .optional()
+        .describe('how the lag was measured: visibility = heartbeat write to visible on the replica, one clock, ~1 ms resolution; heartbeat-age = replica NOW(6) minus the 100 ms heartbeat, 100 ms resolution (see LagSample)'),
       samples: z.array(z.tuple([num, optNum, optNum])).describe('[t, heartbeat lag ms, Seconds_Behind_Master]'),
       maxLagMs: optNum,
       p95LagMs: optNum,

@@ -62,3 +62,15 @@ test('probe script: the perl source travels base64-encoded with checked argument
   assert.throws(() => visibilityProbeScript({ host: '10.0.1.3; rm -rf /', maxSeconds: 5 }), /bad replica address/);
   assert.throws(() => visibilityProbeScript({ host: 'db', maxSeconds: 5, db: 'x y' }), /bad argument/);
 });
+
+test('report: the probe rate and outage resolution come from the samples; the lag method per replica', async () => {
+  const { analyzeProbe, analyzeLag } = await import('../../reports/chaos-analysis.ts');
+  const samples = [];
+  for (const conn of ['keepalive', 'fresh'] as const) for (let i = 0; i < 50; i++) samples.push({ t: 1000 + i * 40 + (i % 2), endpoint: 'api-list', conn, ok: true, status: 200, ms: 3 });
+  const p = analyzeProbe(samples, [{ phase: 'all', start: 0, end: 10_000 }]);
+  assert.equal(p.ratePerSec, 25);
+  assert.equal(p.resolutionMs, 40);
+  const s = (t: number, replica: string, lagMethod?: 'visibility' | 'heartbeat-age') => ({ t, replica, heartbeatLagMs: 1, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true, ...(lagMethod ? { lagMethod } : {}) });
+  const lag = analyzeLag([s(0, 'a', 'visibility'), s(100, 'a', 'visibility'), s(0, 'b', 'visibility'), s(100, 'b', 'heartbeat-age'), s(0, 'c')]);
+  assert.deepEqual(lag.replicas.map((r) => [r.replica, r.method]), [['a', 'visibility'], ['b', 'mixed'], ['c', 'heartbeat-age']]);
+});
