@@ -10,6 +10,9 @@ import { addCommonOptions, leaveOnSignal, parseArgs, resolveCommand } from './op
 import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
 import { recoverWith } from './session.ts';
+import { hostAccessProblem } from './safety.ts';
+import { accessFor } from './target.ts';
+import { sweepAgentServices } from './agent/sweep.ts';
 import { chaosContext } from './target.ts';
 
 const program = addCommonOptions(
@@ -31,7 +34,15 @@ async function main(): Promise<number> {
   const id = program.args[0];
 
   if (o.list) {
-    for (const e of experiments.values()) process.stdout.write(`${e.id.padEnd(30)} ${e.title}\n${''.padEnd(30)} tolerances: ${describeTolerances(e)}\n`);
+    const { common } = resolveCommand(program);
+    const access = accessFor(common.target);
+    process.stdout.write(`swarm ${common.target.dockerHost}: node-local steps ${access.viaAgent ? 'through the chaos agent (Swarm services)' : 'in the node containers of the embedded local swarm'}\n\n`);
+    for (const e of experiments.values()) {
+      const problem = hostAccessProblem(planExperiment(e, faults), access);
+      process.stdout.write(
+        `${e.id.padEnd(30)} ${e.title}\n${''.padEnd(30)} tolerances: ${describeTolerances(e)}\n${''.padEnd(30)} ${problem ? `does not run on this swarm: ${problem}` : 'runs on this swarm'}\n`,
+      );
+    }
     process.stdout.write(`\nfault kinds:\n${[...faults.values()].map((f) => `  ${f.kind.padEnd(18)} ${f.summary}`).join('\n')}\n`);
     return ExitCode.ok;
   }
@@ -51,6 +62,8 @@ async function main(): Promise<number> {
         if (!results.length) ok('nothing to recover on this swarm');
         for (const r of results) (r.ok ? ok : warn)(`${r.record.entry.kind} "${r.record.entry.name}": ${r.ok ? 'undone' : `FAILED: ${r.error} (kept in the ledger)`}`);
         for (const line of otherSwarmsRecords(identity.clusterId, ledger)) warn(line);
+        const swept = await sweepAgentServices(ctx.swarm, ledger.read());
+        if (swept.length) ok(`removed ${swept.length} leftover agent service(s): ${swept.join(', ')}`);
         return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
       },
       { ensure: false },

@@ -7,7 +7,7 @@ import { ok, warn } from '../scripts/lib/log.ts';
 import type { Experiment } from './model.ts';
 import type { CommonOptions } from './options.ts';
 import { experimentServices, type PlannedStep } from './plan.ts';
-import { checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
+import { accessOf, checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
 import { chaosContext } from './target.ts';
 import { defaultLockPath, describeLock, isStale, readLock } from './lock.ts';
 import { ledgerPathFor } from './state.ts';
@@ -46,7 +46,10 @@ export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][]
     }
     throw err;
   }
-  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), common.target.dockerHost));
+  plans.forEach((p) => checkHostAccess(p, accessOf(ctx), common.target.dockerHost));
+  if (plans.some((p) => p.some((s) => s.fault?.needsHost))) {
+    ok(`dry run: node-local steps run ${ctx.agent ? 'through the chaos agent (one-shot Swarm services; faults that hold a change get a dead-man supervisor on a manager)' : 'in the node containers of the embedded local swarm'}`);
+  }
   await checkAllowed(ctx.swarm);
   for (const [i, e] of exps.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
   if (exps[0]) await checkNotDegraded(ctx.swarm, experimentServices(exps[0], plans[0]!));

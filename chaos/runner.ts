@@ -16,6 +16,7 @@ import { experimentServices } from './plan.ts';
 import type { SteadyStateCheck } from './steady-state.ts';
 import { waitSteadyState } from './steady-state.ts';
 import { sleep } from './swarm.ts';
+import { armFault, disarmFault, faultBoundMs } from './agent/deadman.ts';
 
 /** What the runner needs from the measurement session (chaos/measure). */
 export interface FaultTagger {
@@ -144,6 +145,12 @@ export async function runExperiment(exp: Experiment, plan: PlannedStep[], deps: 
       faults.push(window);
       firstInjection ??= window.start;
       applied.push({ rec: rec.id, entry, step, window });
+      // the dead-man bound goes up before the change: undo is idempotent, a kill in between is covered
+      if (deps.ctx.agent && fault.nodeUndo) {
+        entry = await armFault(deps.ctx, fault, entry, faultBoundMs(plan, step.index));
+        applied[applied.length - 1]!.entry = entry;
+        deps.ledger.update(rec.id, { entry });
+      }
       log(`inject ${step.line}`);
       entry = await fault.inject(deps.ctx, entry);
       applied[applied.length - 1]!.entry = entry;
@@ -173,6 +180,7 @@ export async function runExperiment(exp: Experiment, plan: PlannedStep[], deps: 
     try {
       log(`undo ${a.step.name}`);
       await a.step.fault!.undo(deps.ctx, a.entry);
+      await disarmFault(deps.ctx, a.entry).catch((err) => log(`could not remove the dead-man supervisor of ${a.step.name}: ${errText(err)} (it undoes again at its bound, harmlessly)`));
       deps.ledger.remove(a.rec);
       rollbacks.push({ fault: a.step.name, ok: true });
     } catch (err) {

@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { ConfigError, SafetyError, UnreachableError } from '../scripts/lib/errors.ts';
 import { listNodes, serviceNames, servicesState } from './swarm.ts';
 import type { PlannedStep } from './plan.ts';
+import { needsNodeContainers } from './faults/types.ts';
 
 export const CHAOS_LABEL = 'gameday.chaos';
 export const CHAOS_LABEL_VALUE = 'allowed';
@@ -73,15 +74,32 @@ export async function checkNotDegraded(swarm: Dockerode, services: string[]): Pr
   }
 }
 
-export function checkHostAccess(plan: PlannedStep[], local: boolean, dockerHost: string): void {
-  if (local) return;
-  const needs = plan.filter((p) => p.fault?.needsHost);
-  if (needs.length) {
-    throw new SafetyError(
-      `fault(s) ${[...new Set(needs.map((p) => p.fault!.kind))].join(', ')} need the node containers of the embedded local swarm; ` +
-        `${dockerHost} is not it`,
-    );
+/** What a context can reach: commands on nodes (node containers or the agent), the host engine. */
+export interface NodeAccess {
+  nodeExec: boolean;
+  host: boolean;
+}
+
+export function accessOf(ctx: { nodeExec?: unknown; host?: unknown }): NodeAccess {
+  return { nodeExec: Boolean(ctx.nodeExec), host: Boolean(ctx.host) };
+}
+
+/** Why a plan cannot run with this access (undefined: it can); for the check, --list and --dry-run. */
+export function hostAccessProblem(plan: PlannedStep[], access: NodeAccess): string | undefined {
+  const containers = plan.filter((p) => p.fault && !access.host && needsNodeContainers(p.fault, p.params));
+  if (containers.length) {
+    return `fault(s) ${[...new Set(containers.map((p) => p.fault!.kind))].join(', ')} need the node containers of the embedded local swarm (host engine)`;
   }
+  const exec = plan.filter((p) => p.fault?.needsHost && !access.nodeExec);
+  if (exec.length) return `fault(s) ${[...new Set(exec.map((p) => p.fault!.kind))].join(', ')} need to run commands on the nodes (the chaos agent)`;
+  return undefined;
+}
+
+/** `access` true: the embedded local swarm (everything); false: the Docker API alone. */
+export function checkHostAccess(plan: PlannedStep[], access: boolean | NodeAccess, dockerHost: string): void {
+  const a = typeof access === 'boolean' ? { nodeExec: access, host: access } : access;
+  const problem = hostAccessProblem(plan, a);
+  if (problem) throw new SafetyError(`${problem}; ${dockerHost} is not the embedded local swarm`);
 }
 
 /** Blast-radius check that needs no swarm: a share above maxShare is refused up front. */

@@ -12,6 +12,7 @@ import { closeRunFolder, createRunFolder, runId, type LostWriteResult, type RunM
 import { startWatcher, swarmStateReader } from './convergence.ts';
 import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
 import type { ChaosContext } from './faults/types.ts';
+import { disarmFault } from './agent/deadman.ts';
 import { Ledger, describeOtherSwarms, recordsOfOtherSwarms, recoverLedger, type RecoverResult } from './ledger.ts';
 import { ledgerPathFor } from './state.ts';
 import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
@@ -19,7 +20,7 @@ import type { Experiment } from './model.ts';
 import { Progress, verdictTable } from './output.ts';
 import { experimentServices, planExperiment, type PlannedStep } from './plan.ts';
 import { runExperiment, type ExperimentResult } from './runner.ts';
-import { checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
+import { accessOf, checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
 import { steadyStateCheck, waitSteadyState } from './steady-state.ts';
 import { chaosContext, ensureTarget, steadyEnv, type ResolvedTarget } from './target.ts';
 import { verdictOk } from './verdicts.ts';
@@ -70,6 +71,7 @@ export async function recoverWith(ctx: ChaosContext, ledger: Ledger, registry: F
       const fault = registry.get(rec.entry.kind);
       if (!fault) throw new Error(`unknown fault kind ${rec.entry.kind} in the ledger`);
       await fault.undo(ctx, rec.entry);
+      await disarmFault(ctx, rec.entry);
     },
     ctx.log,
     { swarmId },
@@ -101,7 +103,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const identity = await checkSwarm(probeCtx.swarm, o.target.dockerHost, o.target.dockerHostSource);
   const ctx: ChaosContext = { ...probeCtx, swarmId: identity.clusterId };
   const ledger = o.ledger ?? new Ledger(ledgerPathFor(identity.clusterId));
-  plans.forEach((p) => checkHostAccess(p, Boolean(ctx.nodeExec), o.target.dockerHost));
+  plans.forEach((p) => checkHostAccess(p, accessOf(ctx), o.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
 
@@ -144,7 +146,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       probeRatePerSec: o.probeRate,
       writeRatePerSec: o.writeRate,
       allowRemoteTarget: o.target.explicit,
-      lag: Boolean(ctx.nodeExec),
+      // the lag sampler and the lost-write read-back still reach the DB through the node containers
+      lag: Boolean(ctx.host),
       log,
     });
     progress.start(() => measurements.live());
@@ -189,7 +192,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     measureAc.abort();
     let lostWrites: LostWriteResult | undefined;
     let lostWritesError: string | undefined;
-    if (ctx.nodeExec) {
+    if (ctx.host) {
       progress.phase(o.label, 'lost-write check');
       try {
         lostWrites = await checkLostWrites({ runDir: dir, swarm: ctx.swarm, log });

@@ -7,6 +7,8 @@ import { hostDocker, swarmDocker } from '../scripts/lib/docker.ts';
 import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from '../scripts/lib/local-swarm-names.ts';
 import { nodeExec } from '../scripts/lib/node-exec.ts';
 import type { ChaosContext } from './faults/types.ts';
+import { agentOptionsFromEnv } from './agent/config.ts';
+import { createAgentRuntime } from './agent/runtime.ts';
 import { replicationStatus } from './replication.ts';
 import type { SteadyEnv } from './steady-state.ts';
 
@@ -54,17 +56,28 @@ export async function ensureTarget(t: ResolvedTarget, log: (l: string) => void):
 export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowManager: boolean; log: (l: string) => void; swarmId?: string }): ChaosContext {
   const swarm = swarmDocker(t.dockerHost);
   const local = t.local && fs.existsSync('/var/run/docker.sock');
+  // node-local actions: the node containers on the embedded swarm (unless GAMEDAY_CHAOS_AGENT=1),
+  // the in-swarm agent everywhere else (chaos/agent/)
+  const env = agentOptionsFromEnv();
+  const agent = !local || env.force ? createAgentRuntime(swarm, { registry: env.registry, image: env.image, log: o.log }) : undefined;
   return {
     swarm,
     dockerHost: t.dockerHost,
     swarmId: o.swarmId,
     host: local ? hostDocker() : undefined,
-    nodeExec: local ? nodeExec : undefined,
+    nodeExec: agent ? agent.exec : local ? nodeExec : undefined,
+    agent,
     hostNetwork: local ? LOCAL_SWARM.network : undefined,
     maxShare: o.maxShare,
     allowManager: o.allowManager,
     log: o.log,
   };
+}
+
+/** What a run on this target can reach, without connecting (for --list). */
+export function accessFor(t: ResolvedTarget): { nodeExec: boolean; host: boolean; viaAgent: boolean } {
+  const local = t.local && fs.existsSync('/var/run/docker.sock');
+  return { nodeExec: true, host: local, viaAgent: !local || agentOptionsFromEnv().force };
 }
 
 export function steadyEnv(ctx: ChaosContext, ingressUrl: string): SteadyEnv {

@@ -33,6 +33,7 @@ export function hostNodeFault(a: HostNodeAction): Fault<Params, NodeEntry> {
     kind: a.kind,
     summary: a.summary,
     needsHost: true,
+    needsNodeContainers: true,
     schema: nodePickSchema,
     describe: (p) => `${a.verb} node ${p.node ?? `<busiest worker without ${p.avoidServices.join(', ') || 'restriction'}>`} (${a.how ?? `docker ${a.verb} on the host`}); ${a.undoText}`,
     targets: (p) => ({ services: [], nodes: p.node ? [p.node] : [] }),

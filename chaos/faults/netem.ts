@@ -13,11 +13,12 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { durationMs } from '../model.ts';
 import { ensureNetDelay } from '../../scripts/lib/tools.ts';
-import type { ChaosContext, Fault, UndoEntry } from './types.ts';
-import { needHost } from './types.ts';
+import { execOk, type ChaosContext, type Fault, type UndoEntry } from './types.ts';
+import { needHost, needNodeExec } from './types.ts';
+import { shQuote } from '../agent/protocol.ts';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import { hostState } from './nodes.ts';
-import { inNetns, pickTaskRefs, type TaskRef } from './task-netns.ts';
+import { inNetns, pickTaskRefs, taskPidShell, type TaskRef } from './task-netns.ts';
 
 const schema = z
   .object({
@@ -95,9 +96,50 @@ export function undoNodeScript(container: string): string {
   ].join('\n');
 }
 
+// Through the agent (no node filesystem to keep a process in): the delayer is a detached container
+// in the task's netns, from the agent image; undo removes it and the queue rule.
+export function delayerContainer(container: string): string {
+  return `gameday-netdelay-${container.slice(0, 12)}`;
+}
+
+/** Node shell: netem if the kernel has it, else rule + delayer container; prints mechanism=... */
+export function agentInjectScript(p: Params, container: string, image: string): string {
+  const name = delayerContainer(container);
+  const inNs = (s: string) => `nsenter -t "$pid" -n sh -c ${shQuote(s)}`;
+  return [
+    taskPidShell(container),
+    `[ "$pid" != 0 ] || { echo "container ${container.slice(0, 12)} is not running" >&2; exit 3; }`,
+    `if ${inNs(`first=$(${IFACES} | head -n1); tc qdisc replace dev "$first" root netem ${netemArgs(p)}`)} 2>/dev/null; then`,
+    `  ${inNs(`for i in $(${IFACES}); do tc qdisc replace dev "$i" root netem ${netemArgs(p)}; done`)} && echo mechanism=netem && exit 0`,
+    '  exit 4',
+    'fi',
+    `docker rm -f ${name} >/dev/null 2>&1 || true`,
+    `${inNs(`iptables -C ${RULE} 2>/dev/null || iptables -I ${RULE.replace('INPUT', 'INPUT 1')}`)} || exit 4`,
+    `docker run -d --rm --name ${name} --label gameday.agent=1 --label gameday.agent.role=delayer --net container:${container} --cap-add NET_ADMIN --cap-add NET_RAW ` +
+      `--entrypoint gameday-netdelay ${image} --queue ${QUEUE} --delay ${p.delayMs}ms --jitter ${p.jitterMs}ms --loss ${p.lossPct} --max-duration ${p.maxDurationS}s >/dev/null || exit 4`,
+    'sleep 0.5',
+    `if [ "$(docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null)" != true ]; then docker logs ${name} >&2 2>&1; ${inNs(`iptables -D ${RULE}`)}; exit 4; fi`,
+    'echo mechanism=nfqueue-delay',
+  ].join('\n');
+}
+
+/** Node shell (agent, dead-man supervisor): stop the delayer, remove qdisc and rule, verify. */
+export function agentUndoScript(container: string): string {
+  const name = delayerContainer(container);
+  return [
+    `docker stop -t 3 ${name} >/dev/null 2>&1; docker rm -f ${name} >/dev/null 2>&1`,
+    `if [ -n "$(docker ps -aq --filter name=^${name}$)" ]; then echo "${name} is still there" >&2; exit 1; fi`,
+    taskPidShell(container),
+    'if [ "$pid" = 0 ]; then echo "delayer removed; task gone"; exit 0; fi',
+    `nsenter -t "$pid" -n sh -c ${shQuote(UNDO_NETNS_SCRIPT)}`,
+    `if nsenter -t "$pid" -n iptables -S INPUT | grep -q NFQUEUE; then echo "the NFQUEUE rule is still in place" >&2; exit 1; fi`,
+    'echo "delayer removed, rule and qdisc gone"',
+  ].join('\n');
+}
+
 /** Copies the delayer onto the node unless the same build is there already. */
 async function installDelayer(ctx: ChaosContext, node: string): Promise<void> {
-  const { nodeExec } = needHost(ctx, 'netem');
+  const nodeExec = needNodeExec(ctx, 'netem');
   const bin = fs.readFileSync(await ensureNetDelay());
   const want = crypto.createHash('sha256').update(bin).digest('hex');
   const have = await nodeExec(node, ['sh', '-c', `sha256sum ${NODE_BIN} 2>/dev/null | cut -d' ' -f1`]);
@@ -125,8 +167,13 @@ export const netem: Fault<Params, Entry> = {
     const p = entry.params as unknown as Params;
     const mechanisms = new Set<string>();
     for (const t of entry.tasks) {
-      await installDelayer(ctx, t.node);
-      const out = (await inNetns(ctx, t, injectScript(p, t.container))) ?? '';
+      let out: string;
+      if (ctx.agent) {
+        out = await execOk(ctx, t.node, ['sh', '-c', agentInjectScript(p, t.container, await ctx.agent.image())], `degrade the network of ${t.service}.${t.slot}`, 60_000);
+      } else {
+        await installDelayer(ctx, t.node);
+        out = (await inNetns(ctx, t, injectScript(p, t.container))) ?? '';
+      }
       const mech = /mechanism=(\S+)/.exec(out)?.[1] ?? 'unknown';
       mechanisms.add(mech);
       ctx.log(`network of ${t.service}.${t.slot} (${t.node}) degraded via ${mech}: ${netemArgs(p)}`);
@@ -135,7 +182,12 @@ export const netem: Fault<Params, Entry> = {
     entry.notes = { mechanism: entry.mechanism };
     return entry;
   },
+  nodeUndo: (entry) => entry.tasks.map((t) => ({ node: t.node, script: agentUndoScript(t.container) })),
   async undo(ctx, entry) {
+    if (ctx.agent) {
+      for (const t of entry.tasks) ctx.log(`${t.service}.${t.slot}: ${(await execOk(ctx, t.node, ['sh', '-c', agentUndoScript(t.container)], 'undo netem', 60_000)).trim()}`);
+      return;
+    }
     const { nodeExec, host } = needHost(ctx, 'netem');
     for (const t of entry.tasks) {
       await inNetns(ctx, t, UNDO_NETNS_SCRIPT, false);

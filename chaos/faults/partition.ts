@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { execOk, needHost, type Fault, type UndoEntry } from './types.ts';
 import { hostState, pickNode, waitNodeReady } from './nodes.ts';
-import { inNetns, pickTaskRefs, type TaskRef } from './task-netns.ts';
+import { inNetns, pickTaskRefs, taskPidShell, type TaskRef } from './task-netns.ts';
+import { shQuote } from '../agent/protocol.ts';
 
 const schema = z
   .object({
@@ -67,10 +68,22 @@ export function nodeHealScript(iface: string): string {
   ].join('; ');
 }
 
+/** Node shell (agent, dead-man supervisor): heal one task's netns and verify no rule of ours is left. */
+export function taskHealNodeScript(container: string): string {
+  return [
+    taskPidShell(container),
+    'if [ "$pid" = 0 ]; then echo "task gone: its network namespace went with it"; exit 0; fi',
+    `nsenter -t "$pid" -n sh -c ${shQuote(HEAL)}`,
+    `if nsenter -t "$pid" -n iptables -S | grep -q ${CHAIN}; then echo "rules of ${CHAIN} still in place" >&2; exit 1; fi`,
+    'echo healed',
+  ].join('\n');
+}
+
 export const partition: Fault<Params, Entry> = {
   kind: 'partition',
   summary: 'cut a task (iptables DROP in its netns) or a node (iptables DROP on its link to the other nodes) off; undo heals',
   needsHost: true,
+  needsNodeContainers: (p) => p.mode === 'node',
   schema,
   describe: (p) =>
     p.mode === 'task'
@@ -103,9 +116,13 @@ export const partition: Fault<Params, Entry> = {
     await execOk(ctx, entry.node!, ['sh', '-c', nodeCutScript(entry.iface!)], `cut node ${entry.node}`, 20_000);
     return entry;
   },
+  nodeUndo: (entry) => (entry.tasks ?? []).map((t) => ({ node: t.node, script: taskHealNodeScript(t.container) })),
   async undo(ctx, entry) {
     if (entry.tasks) {
-      for (const t of entry.tasks) await inNetns(ctx, t, HEAL, false);
+      for (const t of entry.tasks) {
+        if (ctx.agent) ctx.log(`${t.service}.${t.slot ?? t.task}: ${(await execOk(ctx, t.node, ['sh', '-c', taskHealNodeScript(t.container)], 'heal partition', 60_000)).trim()}`);
+        else await inNetns(ctx, t, HEAL, false);
+      }
       return;
     }
     const { host } = needHost(ctx, 'partition');

@@ -2,7 +2,7 @@
 // sampler must report it lagging. Undo: START SLAVE (a replaced task starts replicating anyway).
 import { z } from 'zod';
 import type { Fault, UndoEntry } from './types.ts';
-import { execOk, needHost } from './types.ts';
+import { execOk, needNodeExec } from './types.ts';
 import { pickTaskRefs, type TaskRef } from './task-netns.ts';
 
 const schema = z.object({
@@ -38,7 +38,7 @@ export const stopReplication: Fault<Params, Entry> = {
     return entry;
   },
   async undo(ctx, entry) {
-    const { nodeExec } = needHost(ctx, 'stop-replication');
+    const nodeExec = needNodeExec(ctx, 'stop-replication');
     for (const t of entry.tasks) {
       // the task may have been replaced: then its container is gone and the new one replicates
       const alive = await nodeExec(t.node, ['docker', 'inspect', '-f', '{{.State.Running}}', t.container], { timeoutMs: 15_000 });

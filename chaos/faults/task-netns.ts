@@ -4,7 +4,7 @@ import { ConfigError, EnvironmentError } from '../../scripts/lib/errors.ts';
 import { runningTasks, type TaskView } from '../swarm.ts';
 import { hostState } from './nodes.ts';
 import { pickTasks } from './pick.ts';
-import { needHost, type ChaosContext } from './types.ts';
+import { needNodeExec, type ChaosContext } from './types.ts';
 
 export interface TaskRef {
   service: string;
@@ -29,14 +29,15 @@ const NO_SUCH = /no such (object|container)/i;
  * paused node) is an error: nobody can tell whether the rules are still in place.
  */
 export async function taskPid(ctx: ChaosContext, ref: TaskRef): Promise<number | 'gone'> {
-  const { nodeExec, host } = needHost(ctx, 'netns');
+  const nodeExec = needNodeExec(ctx, 'netns');
   const r = await nodeExec(ref.node, ['docker', 'inspect', '-f', '{{.State.Pid}}', ref.container], { timeoutMs: 30_000 });
   if (r.exitCode === 0) {
     const pid = Number(r.stdout.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : 'gone';
   }
   if (NO_SUCH.test(`${r.stderr}\n${r.stdout}`)) return 'gone';
-  const node = await hostState(host, ref.node).catch(() => 'unknown' as const);
+  // without the host engine (agent) the node's own state is not known here: an error, as a hung engine
+  const node = ctx.host ? await hostState(ctx.host, ref.node).catch(() => 'unknown' as const) : ('unknown' as const);
   if (node === 'stopped' || node === 'missing') return 'gone';
   const why = r.exitCode === -1 ? 'no answer within 30 s: its engine may hang' : (r.stderr || r.stdout).trim().slice(0, 300);
   throw new EnvironmentError(`docker inspect of ${ref.service}.${ref.slot ?? ref.task} on node ${ref.node} (node ${node}) failed (exit ${r.exitCode}): ${why}`);
@@ -48,7 +49,7 @@ export async function taskPid(ctx: ChaosContext, ref: TaskRef): Promise<number |
  * throws, so an undo is only ever reported done (and its ledger entry removed) when it was.
  */
 export async function inNetns(ctx: ChaosContext, ref: TaskRef, script: string, mustExist = true): Promise<string | undefined> {
-  const { nodeExec } = needHost(ctx, 'netns');
+  const nodeExec = needNodeExec(ctx, 'netns');
   const pid = await taskPid(ctx, ref);
   if (pid === 'gone') {
     if (mustExist) throw new EnvironmentError(`container ${ref.container.slice(0, 12)} of ${ref.service}.${ref.slot ?? ref.task} on ${ref.node} is not running`);
@@ -60,4 +61,16 @@ export async function inNetns(ctx: ChaosContext, ref: TaskRef, script: string, m
     throw new ConfigError(`in the netns of ${ref.service}.${ref.slot ?? ref.task} on ${ref.node}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   }
   return r.stdout;
+}
+
+/**
+ * Node-shell lines that set $pid to the task container's pid, 0 when it is verifiably gone (no such
+ * container, or stopped); any other inspect failure exits 5 with the engine's words.
+ */
+export function taskPidShell(container: string): string {
+  return [
+    `if out=$(docker inspect -f '{{.State.Pid}}' ${container} 2>&1); then pid=$out`,
+    `elif echo "$out" | grep -qi 'no such'; then pid=0`,
+    `else echo "docker inspect ${container.slice(0, 12)}: $out" >&2; exit 5; fi`,
+  ].join('\n');
 }

@@ -15,7 +15,18 @@ export interface ExecResult {
 
 export type NodeExec = (node: string, cmd: string[], opts?: { stdin?: string | Buffer; timeoutMs?: number }) => Promise<ExecResult>;
 
-/** What a fault may use. host/nodeExec exist only on the local (embedded) swarm. */
+/** The in-swarm agent (chaos/agent/): node-local commands and dead-man bounds through Swarm alone. */
+export interface AgentRuntime {
+  /** the agent image as the nodes pull it */
+  image(): Promise<string>;
+  /** starts a supervisor on a manager that runs `script` on `node` after boundMs; returns its service name */
+  arm(node: string, script: string, boundMs: number, label: string): Promise<string>;
+  /** removes agent services (and the undo helpers of removed supervisors); missing ones are fine */
+  remove(services: string[]): Promise<void>;
+}
+
+/** What a fault may use. host/hostNetwork exist only on the local (embedded) swarm; nodeExec there
+ *  or through the agent. */
 export interface ChaosContext {
   swarm: Dockerode;
   dockerHost: string;
@@ -23,8 +34,10 @@ export interface ChaosContext {
   swarmId?: string;
   /** host engine running the node containers (local swarm only) */
   host?: Dockerode;
-  /** run a command inside a node container (local swarm only) */
+  /** run a command on a node: in its dind container (local swarm) or through the agent */
   nodeExec?: NodeExec;
+  /** present when nodeExec goes through the in-swarm agent */
+  agent?: AgentRuntime;
   /** host bridge network the node containers share (local swarm only) */
   hostNetwork?: string;
   /** blast radius: max share of a service's tasks one fault may kill */
@@ -51,8 +64,15 @@ export interface FaultTargets {
 export interface Fault<P = any, E extends UndoEntry = UndoEntry> {
   kind: string;
   summary: string;
-  /** needs the host engine / node exec: only possible on the embedded local swarm */
+  /** needs node exec (the node containers of the embedded swarm, or the agent elsewhere) */
   needsHost: boolean;
+  /** needs the dind node containers themselves (host engine): only the embedded local swarm */
+  needsNodeContainers?: boolean | ((params: P) => boolean);
+  /**
+   * Node-shell scripts that undo (and verify) an injected entry on its nodes, for the dead-man
+   * supervisor (chaos/agent/deadman.ts); pure. Absent: the fault holds nothing a bound must end.
+   */
+  nodeUndo?(entry: E, agentImage: string): { node: string; script: string }[];
   schema: z.ZodType<P>;
   /** one plan line; pure */
   describe(params: P): string;
@@ -84,9 +104,23 @@ export function needHost(ctx: ChaosContext, kind: string): { host: Dockerode; no
   return { host: ctx.host, nodeExec: ctx.nodeExec, hostNetwork: ctx.hostNetwork };
 }
 
-/** Runs a command in a node container and throws with its stderr when it fails. */
+/** nodeExec, from the node containers (local swarm) or the agent. */
+export function needNodeExec(ctx: ChaosContext, kind: string): NodeExec {
+  if (!ctx.nodeExec) {
+    throw new EnvironmentError(`fault ${kind} needs to run commands on the nodes: the embedded local swarm or the chaos agent (DOCKER_HOST=${ctx.dockerHost})`);
+  }
+  return ctx.nodeExec;
+}
+
+/** Does this fault step need the dind node containers (not only node exec)? */
+export function needsNodeContainers(fault: Fault, params: unknown): boolean {
+  const n = fault.needsNodeContainers;
+  return typeof n === 'function' ? n(params) : Boolean(n);
+}
+
+/** Runs a command on a node and throws with its stderr when it fails. */
 export async function execOk(ctx: ChaosContext, node: string, cmd: string[], what: string, timeoutMs = 30_000): Promise<string> {
-  const { nodeExec } = needHost(ctx, what);
+  const nodeExec = needNodeExec(ctx, what);
   const r = await nodeExec(node, cmd, { timeoutMs });
   if (r.exitCode !== 0) {
     throw new EnvironmentError(`${what} on ${node} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 400)}`);

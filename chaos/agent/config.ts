@@ -1,0 +1,26 @@
+// The agent's settings from the environment, validated at the edge (exit 2 naming the variable):
+//   GAMEDAY_CHAOS_AGENT=1       use the agent on the embedded local swarm too (elsewhere it is always used)
+//   GAMEDAY_AGENT_REGISTRY      registry (host[:port][/path]) the image is pushed to and the nodes pull from
+//   GAMEDAY_AGENT_IMAGE         a ready-made agent image reference (nothing is built or pushed)
+import { ConfigError } from '../../scripts/lib/errors.ts';
+
+export interface AgentEnvOptions {
+  force: boolean;
+  registry?: string;
+  image?: string;
+}
+
+const REGISTRY = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
+
+export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentEnvOptions {
+  const flag = env.GAMEDAY_CHAOS_AGENT;
+  if (flag !== undefined && flag !== '' && flag !== '0' && flag !== '1') throw new ConfigError(`GAMEDAY_CHAOS_AGENT: expected 0 or 1, got ${JSON.stringify(flag)}`);
+  const registry = env.GAMEDAY_AGENT_REGISTRY || undefined;
+  if (registry !== undefined && !REGISTRY.test(registry)) {
+    throw new ConfigError(`GAMEDAY_AGENT_REGISTRY: expected a registry as host[:port][/path] (e.g. registry.example.com:5000), got ${JSON.stringify(registry)}`);
+  }
+  const image = env.GAMEDAY_AGENT_IMAGE || undefined;
+  if (image !== undefined && !IMAGE.test(image)) throw new ConfigError(`GAMEDAY_AGENT_IMAGE: expected an image reference, got ${JSON.stringify(image)}`);
+  return { force: flag === '1', registry, image };
+}
