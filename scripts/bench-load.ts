@@ -143,7 +143,7 @@ async function throughput(label: string, target: string, o: { engine: LoadEngine
   await checkReachable(target);
   const url = `${target}/api/todo?status=${o.status}`;
   const plan = makePlan({ target, scenario: 'api-read', profile: 'smoke', slo: defaultSlo, readStatus: o.status as 'TODO' });
-  const minimal = path.join(o.dir, `minimal-${label}.js`);
+  const minimal = path.join(o.dir, `minimal-${label.replace(/\W+/g, '-')}.js`);
   fs.writeFileSync(minimal, `import http from 'k6/http';\nexport default function () { http.get(${JSON.stringify(url)}); }\n`);
   const tools: [string, () => Promise<ThroughputRow>][] = [
     ['engine, bundled api-read', () => engineRound(o.engine, o.bundle, `gameday-engine, bundled api-read (${o.vus} VUs)`, o.vus, o.seconds, o.dir, { GAMEDAY_PLAN: JSON.stringify(plan) })],
@@ -324,20 +324,34 @@ async function main(): Promise<void> {
       return f;
     };
 
+    // a part that fails is named at the end; the others are still printed
+    const failures: string[] = [];
+    const attempt = async <T>(part: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (err) {
+        failures.push(`${part}: ${(err as Error).message}`);
+        return undefined;
+      }
+    };
     const tp: TargetResult[] = [];
     const tpOpts = { engine, bundle, dir, vus, seconds, repeat, status: o.status };
     if (!o.realOnly) {
       const fake = await startFakeApi([]);
-      tp.push(await throughput(`fake (Go fakeapi, ${items} items)`, fake.url, tpOpts));
+      const r = await attempt('throughput on the fake target', () => throughput(`fake (Go fakeapi, ${items} items)`, fake.url, tpOpts));
+      if (r) tp.push(r);
       await fake.stop();
     }
     if (!o.fakeOnly) {
-      let target = o.target?.replace(/\/+$/, '');
-      if (!target) {
-        const { ensureLocalStack } = await import('./lib/local-swarm.ts');
-        target = (await ensureLocalStack()).ingressUrl;
-      }
-      tp.push(await throughput(`real (${target})`, target, tpOpts));
+      const r = await attempt('throughput on the real target', async () => {
+        let target = o.target?.replace(/\/+$/, '');
+        if (!target) {
+          const { ensureLocalStack } = await import('./lib/local-swarm.ts');
+          target = (await ensureLocalStack()).ingressUrl;
+        }
+        return throughput(`real (${target})`, target, tpOpts);
+      });
+      if (r) tp.push(r);
     }
 
     let mem: { runs: MemRun[]; perVu: number; latency: string } | undefined;
@@ -345,19 +359,21 @@ async function main(): Promise<void> {
       const latency = '100ms'; // VUs stay alive and busy but the CPU is not the limit
       const fake = await startFakeApi(['--latency', latency]);
       const plan = makePlan({ target: fake.url, scenario: 'api-read', profile: 'smoke', slo: defaultSlo, readStatus: o.status as 'TODO' });
-      const runs: MemRun[] = [];
-      for (const n of memVus) {
-        step(`memory: bundled api-read, ${n} VUs for ${memSeconds} s against the fake API (${latency} per answer)`);
-        runs.push(await memoryRun(engine, bundle, { GAMEDAY_PLAN: JSON.stringify(plan) }, n, memSeconds, dir));
-      }
+      mem = await attempt('memory per VU', async () => {
+        const runs: MemRun[] = [];
+        for (const n of memVus) {
+          step(`memory: bundled api-read, ${n} VUs for ${memSeconds} s against the fake API (${latency} per answer)`);
+          runs.push(await memoryRun(engine, bundle, { GAMEDAY_PLAN: JSON.stringify(plan) }, n, memSeconds, dir));
+        }
+        return { runs, perVu: perVuMiB(runs[0], runs[1]), latency };
+      });
       await fake.stop();
-      mem = { runs, perVu: perVuMiB(runs[0], runs[1]), latency };
     }
 
     let acc: Accuracy | undefined;
     if (o.accuracy) {
       const fake = await startFakeApi(['--latency', o.latency]);
-      acc = await accuracy(engine, fake, { rate, seconds: accSeconds, latency: o.latency, dir, status: o.status });
+      acc = await attempt('accuracy', () => accuracy(engine, fake, { rate, seconds: accSeconds, latency: o.latency, dir, status: o.status }));
       await fake.stop();
     }
 
@@ -398,7 +414,8 @@ async function main(): Promise<void> {
       text += `${t.toString()}\n`;
     }
     process.stdout.write(text);
-    if (o.json) process.stdout.write(`${JSON.stringify({ throughput: tp, memory: mem, accuracy: acc, loadavg: { start: load0, end: load1 } })}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ throughput: tp, memory: mem, accuracy: acc, loadavg: { start: load0, end: load1 }, failures })}\n`);
+    if (failures.length) throw new EnvironmentError(`bench:load: ${failures.length} part(s) failed:\n  ${failures.join('\n  ')}`);
   } finally {
     for (const fk of fakes) await fk.stop();
     fs.rmSync(dir, { recursive: true, force: true });
