@@ -1,6 +1,7 @@
 // One self-contained HTML report per run: verdict first, then the figures and charts. Pure: the
 // caller (reports/render.ts) reads ECharts, the client script and the CSS from disk and passes them
 // in, so the file works offline and this function is a plain RunResult -> string.
+import { lagMethodNote } from './lag-note.ts';
 import type { PhaseAvailability, RunResult } from '../model.ts';
 import { buildCharts } from './charts.ts';
 import {
@@ -224,6 +225,10 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     }
     if (chaos.probe) {
       parts.push('<h3 id="availability">Availability and longest outage per phase</h3>');
+      if (chaos.probe.resolutionMs)
+        parts.push(
+          `<p id="probe-resolution">The probe sent ${h(String(chaos.probe.ratePerSec))} requests/s per endpoint and connection kind: outages are resolved to ${h(fmtMs(chaos.probe.resolutionMs))} (1 / rate; raise it with <code>--rate</code>).</p>`,
+        );
       parts.push(chart('probe'));
       const head = ['experiment', 'phase', 'endpoint', 'conn', num('window (UTC)'), num('probes'), num('availability'), num('longest outage'), 'failures by kind'];
       parts.push(table(head, availabilityRows(chaos.probe.perPhase), 'availability-table'));
@@ -241,6 +246,8 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
         );
     }
     if (chaos.lag) {
+      const note = lagMethodNote(chaos.lag.replicas);
+      if (note) parts.push(`<p id="lag-method">Replication lag${h(note)}.</p>`);
       parts.push(
         table(
           ['replica', num('max heartbeat lag (whole run)'), num('p95 heartbeat lag (whole run)'), num('replication stopped for')],

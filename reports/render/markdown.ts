@@ -1,5 +1,6 @@
 // Markdown summary for a CI job summary ($GITHUB_STEP_SUMMARY) or a pull-request comment: verdict
 // first, the failures with their figures, then compact tables. Pure.
+import { lagMethodNote } from './lag-note.ts';
 import type { RunResult } from '../model.ts';
 import { VERDICT_LABEL, fmtDuration, fmtMs, fmtNum, fmtPct, fmtThresholdActual, isInterrupted, runTitle, visibleThresholds } from './format.ts';
 
@@ -86,7 +87,8 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
       out.push(mdTable(['result', 'experiment', 'tolerance', 'expected', 'actual'], chaos.verdicts.map((x) => [x.ok ? '✅ pass' : '❌ FAIL', x.experiment, x.tolerance, x.expected, x.actual])));
     const phases = chaos.probe?.perPhase.filter((p) => p.endpoint === '*') ?? [];
     if (phases.length) {
-      out.push('**Availability per phase** (probe, all endpoints)');
+      const res = chaos.probe?.resolutionMs ? `; ${chaos.probe.ratePerSec}/s per endpoint and connection kind, so an outage is resolved to ${fmtMs(chaos.probe.resolutionMs)}: raise it with --rate` : '';
+      out.push(`**Availability per phase** (probe, all endpoints${res})`);
       out.push('');
       out.push(
         mdTable(
@@ -100,7 +102,7 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
       out.push(
         `**Replication lag** (heartbeat, whole run; the tolerances above judge the fault phases only): ${chaos.lag.replicas
           .map((x) => `${x.replica} heartbeat lag max ${fmtMs(x.maxLagMs)}, p95 ${fmtMs(x.p95LagMs)}${x.notReplicatingMs ? `, replication stopped ${fmtDuration(x.notReplicatingMs)}` : ''}`)
-          .join('; ')}\n`,
+          .join('; ')}${lagMethodNote(chaos.lag.replicas)}\n`,
       );
     if (chaos.rwLag)
       out.push(`**Read-your-writes lag (API, whole run):** p50 ${fmtMs(chaos.rwLag.p50)}, p95 ${fmtMs(chaos.rwLag.p95)}, max ${fmtMs(chaos.rwLag.max)}; ${chaos.rwLag.notVisible} of ${fmtNum(chaos.rwLag.count)} not visible in time\n`);

@@ -67,10 +67,18 @@ test('report: the probe rate and outage resolution come from the samples; the la
   const { analyzeProbe, analyzeLag } = await import('../../reports/chaos-analysis.ts');
   const samples = [];
   for (const conn of ['keepalive', 'fresh'] as const) for (let i = 0; i < 50; i++) samples.push({ t: 1000 + i * 40 + (i % 2), endpoint: 'api-list', conn, ok: true, status: 200, ms: 3 });
-  const p = analyzeProbe(samples, [{ phase: 'all', start: 0, end: 10_000 }]);
+  const p = analyzeProbe(samples, [{ experiment: 'x', phase: 'all', start: 0, end: 10_000 }]);
   assert.equal(p.ratePerSec, 25);
   assert.equal(p.resolutionMs, 40);
   const s = (t: number, replica: string, lagMethod?: 'visibility' | 'heartbeat-age') => ({ t, replica, heartbeatLagMs: 1, secondsBehindMaster: 0, ioRunning: true, sqlRunning: true, ...(lagMethod ? { lagMethod } : {}) });
   const lag = analyzeLag([s(0, 'a', 'visibility'), s(100, 'a', 'visibility'), s(0, 'b', 'visibility'), s(100, 'b', 'heartbeat-age'), s(0, 'c')]);
   assert.deepEqual(lag.replicas.map((r) => [r.replica, r.method]), [['a', 'visibility'], ['b', 'mixed'], ['c', 'heartbeat-age']]);
+});
+
+test('report: one phrase on how the lag was measured, none for runs before the method was recorded', async () => {
+  const { lagMethodNote } = await import('../../reports/render/lag-note.ts');
+  assert.match(lagMethodNote([{ method: 'visibility' }, { method: 'visibility' }]), /one clock: ~1 ms resolution/);
+  assert.match(lagMethodNote([{ method: 'heartbeat-age' }]), /100 ms resolution/);
+  assert.match(lagMethodNote([{ method: 'visibility' }, { method: 'mixed' }]), /while it did not answer/);
+  assert.equal(lagMethodNote([{}]), '');
 });
