@@ -129,9 +129,9 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
       ? undefined
       : startPlacementSampler(ctx.runDir, { swarm: ctx.swarm, signal: ac.signal, maxDurationMs, servicePrefixes: ctx.servicePrefixes, log: ctx.log });
   ctx.log(
-    `measure: probing ${ingress.origin} at ${probeRate}/s per endpoint and connection mode` +
+    `measure: probing ${ingress.origin} at ${probeRate}/s per endpoint and connection mode (outage resolution ${Math.round(1000 / probeRate)} ms; --rate up to 200)` +
       (writer ? `, writing ${writeRate}/s (tag ${writer.tag})` : '') +
-      (lag ? ', sampling replication lag' : '') +
+      (lag ? ', sampling replication lag (heartbeat write to visible on each replica, ~1 ms resolution)' : '') +
       (haproxy ? ', HAProxy counters' : ''),
   );
 
