@@ -44,11 +44,12 @@ func run(args []string) int {
 	random := fs.Bool("random", false, "draw delays pseudo-randomly instead of from the low-discrepancy sequence")
 	spin := fs.Duration("spin", 500*time.Microsecond, "end each delay with a busy wait this long (timer wake-ups are late by 0.1-1 ms on a busy machine)")
 	maxLife := fs.Duration("max-lifetime", 30*time.Minute, "exit after this long")
+	inContainer := fs.Bool("in-container", false, "allow a non-loopback --addr (0.0.0.0:PORT): only inside a container on the swarm's overlay network (the distributed-load test)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || !net.ParseIP(host).IsLoopback() {
+	if err != nil || (!*inContainer && !net.ParseIP(host).IsLoopback()) {
 		fmt.Fprintf(os.Stderr, "fakeapi: --addr: expected a loopback HOST:PORT, got %q\n", *addr)
 		return 2
 	}

@@ -49,6 +49,11 @@ func NewJSONOutput(path string, reg *Registry) (Output, error) {
 	return o, nil
 }
 
+// NewJSONOutputTo writes the same JSON lines to w (not closed by Stop; only flushed).
+func NewJSONOutputTo(w io.Writer) Output {
+	return &jsonOutput{seen: map[*Metric]bool{}, w: bufio.NewWriterSize(w, 64<<10)}
+}
+
 func (o *jsonOutput) setThresholds(t map[string][]string) {
 	o.mu.Lock()
 	o.thresholds = t
@@ -147,7 +152,9 @@ func (o *jsonOutput) Stop() error {
 	if o.gz != nil {
 		err = errors.Join(err, o.gz.Close())
 	}
-	err = errors.Join(err, o.f.Close())
+	if o.f != nil {
+		err = errors.Join(err, o.f.Close())
+	}
 	o.err = err
 	return err
 }

@@ -67,6 +67,11 @@ type cliFlags struct {
 	httpDebug        string
 	verbose          bool
 	logFormat        string
+
+	// ours, not k6's
+	startAt  string   // run: wait until this RFC3339 time before the test starts
+	inputs   []string // aggregate: JSON-lines files (.gz or plain) of the instances
+	runDur   string   // aggregate: testRunDuration of the merged test
 }
 
 func (f *cliFlags) changed(name string) bool { return f.fs.Changed(name) }
@@ -113,6 +118,13 @@ func newFlagSet(cmd string, stderr io.Writer) *cliFlags {
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "accepted for k6 compatibility")
 	fs.StringVar(&f.logFormat, "log-format", "", "accepted for k6 compatibility (ignored)")
+	if cmd == "run" {
+		fs.StringVar(&f.startAt, "start-at", "", "not a k6 flag: wait (after the VUs are initialised) until this RFC3339 time, then start the test, so several instances start together")
+	}
+	if cmd == "aggregate" {
+		fs.StringArrayVar(&f.inputs, "in", nil, "not a k6 flag: a JSON-lines metrics file (gzip if it ends .gz) of one instance; repeat per instance")
+		fs.StringVar(&f.runDur, "test-run-duration", "", "not a k6 flag: the merged test's running time (e.g. 20.5s); default: the span of the samples")
+	}
 	f.fs = fs
 	return f
 }
@@ -133,7 +145,13 @@ func usage(w io.Writer) {
 usage:
   gameday-engine run [flags] script.js
   gameday-engine inspect [flags] script.js
+  gameday-engine aggregate [flags] --in a.json.gz --in b.json.gz [--out json=merged.json.gz] script.js
   gameday-engine version
+
+run --start-at RFC3339 (ours): wait until then before the test starts (instances start together).
+run --out json=- (ours): the JSON lines framed on stdout ("@gd " + line, then "@gdend lines=N durationMs=D").
+aggregate (ours): replays the instances' samples into one collector, applies the script's
+thresholds to the whole and runs its handleSummary as a single run would (exit 99 when crossed).
 `)
 }
 
@@ -172,9 +190,9 @@ func Main(args []string, sio IO) (code int) {
 	case "help", "-h", "--help":
 		usage(sio.Stdout)
 		return ExitOK
-	case "run", "inspect":
+	case "run", "inspect", "aggregate":
 	default:
-		fmt.Fprintf(sio.Stderr, "level=error msg=%q\n", fmt.Sprintf("unknown command %q: expected run, inspect or version", args[0]))
+		fmt.Fprintf(sio.Stderr, "level=error msg=%q\n", fmt.Sprintf("unknown command %q: expected run, inspect, aggregate or version", args[0]))
 		return ExitUsage
 	}
 	f := newFlagSet(args[0], sio.Stderr)

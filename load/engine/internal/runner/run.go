@@ -168,12 +168,25 @@ func (r *run) main() int {
 		fmt.Fprintln(r.io.Stdout, string(r.opts.ResolvedJSON(true)))
 		return ExitOK
 	}
+	if r.cmd == "aggregate" {
+		return r.aggregate(initVU)
+	}
 	return r.execute(initVU)
 }
 
 func (r *run) execute(initVU *js.VU) int {
 	// outputs and collector
 	var outs []metrics.Output
+	var framed *frameWriter
+	var startAt time.Time
+	if r.flags.startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, r.flags.startAt)
+		if err != nil {
+			r.errorf("invalid flag --start-at: expected an RFC3339 time like 2026-12-02T15:04:05Z, got %q", r.flags.startAt)
+			return ExitInvalidConfig
+		}
+		startAt = t
+	}
 	stopOuts := func() {
 		for _, o := range outs {
 			_ = o.Stop()
@@ -187,6 +200,16 @@ func (r *run) execute(initVU *js.VU) int {
 				r.errorf("invalid flag --out %q: expected json=FILE", o)
 				stopOuts()
 				return ExitInvalidConfig
+			}
+			if arg == "-" {
+				if framed != nil {
+					r.errorf("invalid flag --out %q: json=- (stdout) may be given once", o)
+					stopOuts()
+					return ExitInvalidConfig
+				}
+				framed = newFrameWriter(r.io.Stdout)
+				outs = append(outs, metrics.NewJSONOutputTo(framed))
+				continue
 			}
 			out, err := metrics.NewJSONOutput(arg, r.reg)
 			if err != nil {
@@ -263,6 +286,18 @@ func (r *run) execute(initVU *js.VU) int {
 		return code
 	}
 
+	if !startAt.IsZero() {
+		if wait := time.Until(startAt); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-r.runCtx.Done():
+				col.Stop()
+				return ExitExternalAbort
+			}
+		} else if wait < -time.Second {
+			r.log.Log("warning", fmt.Sprintf("--start-at %s was %s ago when the VUs were ready: starting now", r.flags.startAt, (-wait).Round(time.Millisecond)))
+		}
+	}
 	r.start = time.Now()
 	r.started.Store(true)
 	setupOK := true
@@ -281,6 +316,9 @@ func (r *run) execute(initVU *js.VU) int {
 	r.clearProgress()
 	if err := col.Stop(); err != nil {
 		r.log.Log("warning", fmt.Sprintf("output: %v", err))
+	}
+	if framed != nil {
+		framed.End(float64(elapsed) / float64(time.Millisecond))
 	}
 	thresholdsFailed := r.summary(initVU, elapsed)
 
