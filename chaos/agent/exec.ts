@@ -12,6 +12,8 @@ import { agentServiceName, agentServiceSpec, type AgentRole } from './spec.ts';
 export interface AgentExecOptions {
   /** the agent image as the nodes pull it (resolved once, on first use) */
   image: () => Promise<string>;
+  /** label gameday.agent.owner of every exec service: a supervisor that fires removes its finished ones */
+  owner?: string;
   /** task state poll interval (default 150 ms) */
   pollMs?: number;
   log?: (line: string) => void;
@@ -55,6 +57,7 @@ export function agentNodeExec(swarm: Dockerode, o: AgentExecOptions): NodeExec {
       image,
       role: 'exec' as AgentRole,
       node,
+      labels: o.owner ? { 'gameday.agent.owner': o.owner } : undefined,
       command: ['gameday-agent-run'],
       env: {
         GAMEDAY_AGENT_ID: id,

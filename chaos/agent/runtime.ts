@@ -1,6 +1,7 @@
 // The agent as a ChaosContext sees it: node exec through one-shot services, dead-man supervisors on
 // a manager, and removal of agent services. The image is built and pushed on first use only, so
 // --list and --dry-run touch nothing.
+import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { AgentRuntime, NodeExec } from '../faults/types.ts';
 import { agentNodeExec, newAgentId, removeServices } from './exec.ts';
@@ -8,7 +9,7 @@ import { ensureAgentImage, type AgentImageOptions } from './image.ts';
 import { AGENT_LABEL, agentServiceName, agentServiceSpec } from './spec.ts';
 
 /** Supervisor service spec (pure): on a manager, sleeping boundMs, then undoing on node. */
-export function supervisorSpec(i: { id: string; image: string; node: string; script: string; boundMs: number; label: string; now?: Date }): Record<string, unknown> {
+export function supervisorSpec(i: { id: string; image: string; node: string; script: string; boundMs: number; label: string; owner?: string; now?: Date }): Record<string, unknown> {
   const deadline = new Date((i.now ?? new Date()).getTime() + i.boundMs).toISOString();
   return agentServiceSpec({
     id: i.id,
@@ -23,6 +24,7 @@ export function supervisorSpec(i: { id: string; image: string; node: string; scr
       GAMEDAY_AGENT_BOUND_S: String(Math.max(1, Math.ceil(i.boundMs / 1000))),
       GAMEDAY_AGENT_TIMEOUT_S: '60',
       GAMEDAY_AGENT_CMD: Buffer.from(i.script).toString('base64'),
+      GAMEDAY_AGENT_OWNER: i.owner,
     },
     labels: { [`${AGENT_LABEL}.node`]: i.node, [`${AGENT_LABEL}.fault`]: i.label, [`${AGENT_LABEL}.deadline`]: deadline },
   });
@@ -30,12 +32,15 @@ export function supervisorSpec(i: { id: string; image: string; node: string; scr
 
 export function createAgentRuntime(swarm: Dockerode, o: AgentImageOptions & { log: (l: string) => void }): AgentRuntime & { exec: NodeExec } {
   const image = () => ensureAgentImage(o);
+  // this controller process: its exec services carry it, so a supervisor that fires (the
+  // controller presumed gone) removes the finished ones a killed controller left
+  const owner = `${os.hostname()}-${process.pid}-${newAgentId()}`;
   return {
     image,
-    exec: agentNodeExec(swarm, { image, log: o.log }),
+    exec: agentNodeExec(swarm, { image, log: o.log, owner }),
     async arm(node, script, boundMs, label) {
       const id = newAgentId('sv');
-      await swarm.createService(supervisorSpec({ id, image: await image(), node, script, boundMs, label }) as any);
+      await swarm.createService(supervisorSpec({ id, image: await image(), node, script, boundMs, label, owner }) as any);
       return agentServiceName(id);
     },
     async remove(services) {

@@ -31,6 +31,12 @@ while [ $n -le 5 ]; do
   docker service rm "$svc" >/dev/null 2>&1 || true
   if [ "$rc" = 0 ]; then
     say "undo on $node done and verified; removing myself"
+    # exec services of the controller that ended (one killed mid-command leaves its own)
+    if [ -n "${GAMEDAY_AGENT_OWNER:-}" ]; then
+      for s in $(docker service ls -q --filter "label=gameday.agent.owner=$GAMEDAY_AGENT_OWNER" --filter label=gameday.agent.role=exec); do
+        if docker service ps --format '{{.CurrentState}}' "$s" 2>/dev/null | grep -Eq '^(Complete|Failed|Rejected|Shutdown)'; then docker service rm "$s" >/dev/null 2>&1 || true; fi
+      done
+    fi
     docker service rm "$self" >/dev/null 2>&1
     sleep 30
     exit 0
