@@ -1,6 +1,7 @@
 // Flags shared by `npm run chaos` and `npm run gameday`, validated once at the edge. Precedence:
 // flags > environment (GAMEDAY_*, DOCKER_HOST) > gameday.config.json ("chaos" section) > defaults
 // (chaos/config.ts). Errors name the flag, variable or file key, expected and got.
+import { agentOptionsFromEnv } from './agent/config.ts';
 import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV, CONFIG_FILE } from '../scripts/lib/config-file.ts';
 import { ConfigError } from '../scripts/lib/errors.ts';
@@ -36,6 +37,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (env GAMEDAY_CHAOS_MAX_SHARE; default: per experiment, 0.5)')
     .option('--allow-manager', 'allow node faults on a manager, never the last one (env GAMEDAY_CHAOS_ALLOW_MANAGER)')
     .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${CHAOS_DEFAULTS.outDir})`)
+    .option('--agent-registry <host>', 'registry (host[:port]) the chaos agent image is pushed to and the swarm nodes pull from (env GAMEDAY_AGENT_REGISTRY; default: the local registry)')
     .option('--config <file>', `config file, "chaos" section and top-level "target" (env ${CONFIG_ENV}; default ./${CONFIG_FILE})`);
 }
 
@@ -89,6 +91,12 @@ export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; f
 /** The whole edge of a chaos command: config file, environment and flags into CommonOptions. */
 export function resolveCommand(program: Command): { common: CommonOptions; sources: ChaosSources } {
   const flags = flagsOf(program);
+  const agentRegistry = program.opts<{ agentRegistry?: string }>().agentRegistry;
+  if (agentRegistry !== undefined) {
+    // validated here (exit 2 naming the flag); the context reads it where the env would be
+    agentOptionsFromEnv({ GAMEDAY_AGENT_REGISTRY: agentRegistry }, '--agent-registry');
+    process.env.GAMEDAY_AGENT_REGISTRY = agentRegistry;
+  }
   const file = readChaosFile(program.opts<{ config?: string }>().config);
   return { common: resolveCommon(flags, { env: process.env, file }), sources: { flags, env: process.env, file } };
 }

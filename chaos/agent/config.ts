@@ -13,12 +13,12 @@ export interface AgentEnvOptions {
 const REGISTRY = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
 
-export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentEnvOptions {
+export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, registrySource = 'GAMEDAY_AGENT_REGISTRY'): AgentEnvOptions {
   const flag = env.GAMEDAY_CHAOS_AGENT;
   if (flag !== undefined && flag !== '' && flag !== '0' && flag !== '1') throw new ConfigError(`GAMEDAY_CHAOS_AGENT: expected 0 or 1, got ${JSON.stringify(flag)}`);
   const registry = env.GAMEDAY_AGENT_REGISTRY || undefined;
   if (registry !== undefined && !REGISTRY.test(registry)) {
-    throw new ConfigError(`GAMEDAY_AGENT_REGISTRY: expected a registry as host[:port][/path] (e.g. registry.example.com:5000), got ${JSON.stringify(registry)}`);
+    throw new ConfigError(`${registrySource}: expected a registry as host[:port][/path] (e.g. registry.example.com:5000), got ${JSON.stringify(registry)}`);
   }
   const image = env.GAMEDAY_AGENT_IMAGE || undefined;
   if (image !== undefined && !IMAGE.test(image)) throw new ConfigError(`GAMEDAY_AGENT_IMAGE: expected an image reference, got ${JSON.stringify(image)}`);

@@ -165,3 +165,7 @@ test('agentNodeExec against a fake dockerode: spec, poll, framed log, removal; a
   await assert.rejects(exec('w3', ['docker', 'kill', 'c1']), /agent on node w3: `docker kill c1`: agent task rejected: no such image/);
   assert.equal(removed.length, 2, 'removed after a failure too');
 });
+
+test('--agent-registry: a bad value is named by the flag', () => {
+  assert.throws(() => agentOptionsFromEnv({ GAMEDAY_AGENT_REGISTRY: 'reg example' }, '--agent-registry'), /^ConfigError|--agent-registry: expected a registry as host\[:port\]\[\/path\].*got "reg example"/);
+});
