@@ -34,6 +34,11 @@ const program = new Command('npm run load')
   .option('--ryw-poll <duration>', `poll interval while waiting for it (env GAMEDAY_RYW_POLL; default ${LOAD_DEFAULTS.rywPollMs}ms)`)
   .addOption(new Option('--engine <name>', 'gameday (ours, the default) or k6 (a k6 on your PATH; never downloaded) (env GAMEDAY_ENGINE)').choices(['gameday', 'k6']))
   .option('--engine-flag <flag>', "pass flags through to `<engine> run`, repeatable (e.g. --engine-flag='--tag team=qa')", collectWords, [] as string[])
+  .option(
+    '--distributed <n>',
+    'run the engine as a swarm service with N replicas (1..32), one execution segment each, merged into one run (env GAMEDAY_DISTRIBUTED). ' +
+      'The replicas run inside the swarm: with the embedded default they use the ingress by its in-swarm name; a --target must be reachable from inside the swarm (on the overlay network GAMEDAY_LOAD_NETWORK, default todoapp)',
+  )
   .option('--config <file>', `config file (default ./${CONFIG_FILE})`)
   .addHelpText(
     'after',
@@ -70,6 +75,7 @@ async function main(): Promise<number> {
     rywPollMs: o.rywPoll,
     engine: o.engine,
     engineFlags: (o.engineFlag as string[]).length ? o.engineFlag : undefined,
+    distributed: o.distributed,
   };
   const where = locateConfigFile(o.config as string | undefined);
   const file = readConfigFile(where.file, where);

@@ -30,6 +30,8 @@ export interface LoadConfig {
   httpTimeoutS: number;
   rywTimeoutMs: number;
   rywPollMs: number;
+  /** run the engine as a swarm service with this many replicas (one execution segment each); undefined = one local process */
+  distributed?: number;
 }
 
 /** Load-specific defaults (the shared ones come from scripts/lib/defaults.ts). */
@@ -77,6 +79,8 @@ export const LIMITS = {
   rate: 10_000,
   httpTimeoutS: 600,
   rywTimeoutMs: 600_000,
+  /** replicas of a distributed run (swarm service tasks) */
+  distributed: 32,
 } as const;
 
 type Field = keyof LoadConfig;
@@ -111,6 +115,10 @@ const url = (raw: unknown) => {
   if (!s || !z.url({ protocol: /^https?$/ }).safeParse(s).success) return undefined;
   return s.replace(/\/+$/, '');
 };
+const wholeFromTo = (min: number, max: number) => (raw: unknown) => {
+  const n = num(raw);
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+};
 const durationUpTo = (maxS: number) => (raw: unknown) => {
   const s = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDuration(raw) : null;
   return s !== null && Number.isFinite(s) && s > 0 && s <= maxS ? s : undefined;
@@ -130,6 +138,7 @@ export const FIELDS: Record<Field, FieldSpec> = {
   thresholds: { flag: '--threshold', env: 'GAMEDAY_THRESHOLDS', fileKey: 'load.thresholds', expected: 'thresholds like "http_req_duration{endpoint:api-list}=p(95)<300"', parse: stringList },
   httpTimeoutS: { flag: '--http-timeout', env: 'GAMEDAY_HTTP_TIMEOUT', fileKey: 'load.httpTimeout', expected: `a duration like 10s, at most ${LIMITS.httpTimeoutS} s`, parse: durationUpTo(LIMITS.httpTimeoutS) },
   rywTimeoutMs: { flag: '--ryw-timeout', env: 'GAMEDAY_RYW_TIMEOUT', fileKey: 'load.rywTimeout', expected: `a duration like 5s, at most ${LIMITS.rywTimeoutMs / 1000} s`, parse: (r) => mul(durationUpTo(LIMITS.rywTimeoutMs / 1000)(r), 1000) },
+  distributed: { flag: '--distributed', env: 'GAMEDAY_DISTRIBUTED', fileKey: 'load.distributed', expected: `a whole number of engine replicas from 1 to ${LIMITS.distributed}`, parse: wholeFromTo(1, LIMITS.distributed) },
   rywPollMs: { flag: '--ryw-poll', env: 'GAMEDAY_RYW_POLL', fileKey: 'load.rywPoll', expected: 'a duration like 100ms or 0.1s, at least 10 ms', parse: (r) => { const ms = mul(durationUpTo(LIMITS.rywTimeoutMs / 1000)(r), 1000); return ms !== undefined && ms >= 10 ? ms : undefined; } },
 };
 

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makePlan, type RunPlan } from '../lib/plan.ts';
 import { PROFILE_DEFS, profileStages, totalSeconds } from '../lib/profiles.ts';
-import { GamedayError } from '../../scripts/lib/errors.ts';
+import { ConfigError, GamedayError } from '../../scripts/lib/errors.ts';
+import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { runDistributed, type DistributedResult } from './distributed.ts';
+import { engineImageOptions, ensureEngineImage } from './engine-image.ts';
 import { ensureLocalStack } from '../../scripts/lib/local-swarm.ts';
 import { info, step, warn } from '../../scripts/lib/log.ts';
 import { closeRunFolder, createRunFolder, runId, writeJson, type RunMeta } from '../../scripts/lib/run-folder.ts';
@@ -32,7 +35,13 @@ export interface TargetInfo {
   statsUrl?: string;
   dockerHost?: string;
   embedded: boolean;
+  /** distributed runs: the URL the replicas use inside the swarm */
+  swarmUrl?: string;
 }
+
+/** The embedded ingress as the swarm's tasks reach it (HAProxy service on the app's overlay network). */
+export const EMBEDDED_SWARM_INGRESS = 'http://todo_ingress_haproxy:80';
+export const DEFAULT_LOAD_NETWORK = 'todoapp';
 
 export interface StartLoadOptions {
   /** resolved configuration (missing fields take LOAD_DEFAULTS) */
@@ -94,9 +103,15 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
   const engine = await findLoadEngine(cfg.engine);
   const browserPath = cfg.scenario === 'browser' ? await ensureChromium() : undefined;
 
+  const distributed = cfg.distributed;
+  if (distributed && cfg.engine !== 'gameday') throw new ConfigError(`--distributed: the replicas run gameday-engine on the swarm; --engine ${cfg.engine} cannot be distributed`);
+  if (distributed && cfg.scenario === 'browser') throw new ConfigError('--distributed: the browser scenario needs chromium, which the engine image does not have; pick another --scenario');
   if (!cfg.target) say('no --target: using the embedded local swarm (starting it if needed)');
   const target = await resolveTarget(cfg);
-  if (!opts.skipReachability) {
+  if (distributed) target.swarmUrl = target.embedded ? EMBEDDED_SWARM_INGRESS : target.ingressUrl;
+  if (distributed && !target.embedded) {
+    say(`--distributed: ${target.ingressUrl} is not checked from here; the replicas reach it from inside the swarm`);
+  } else if (!opts.skipReachability) {
     say(`checking ${target.ingressUrl} answers`);
     await checkReachable(target.ingressUrl);
   }
@@ -119,7 +134,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
   fs.mkdirSync(dir, { recursive: true });
 
   const plan = makePlan({
-    target: target.ingressUrl,
+    target: target.swarmUrl ?? target.ingressUrl,
     scenario: cfg.scenario,
     profile: cfg.profile,
     slo,
@@ -157,6 +172,9 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
   };
   const args = ['run', '--no-color', '--out', `json=${path.join(dir, ARTIFACTS.timeseries)}`, ...cfg.engineFlags, bundle];
 
+  if (distributed) {
+    return startDistributed({ cfg, opts, dir, plan, target, owned, bundle, engineBin: engine.bin, version, totalS, say });
+  }
   say(`${version}: ${cfg.scenario} / ${cfg.profile} (${totalS} s planned) -> ${path.relative(process.cwd(), dir) || dir}`);
   const log = fs.createWriteStream(path.join(dir, ARTIFACTS.log));
   log.write(`$ ${path.basename(engine.bin)} ${args.join(' ')}\n`);
@@ -199,6 +217,87 @@ export async function runLoad(opts: StartLoadOptions = {}): Promise<LoadResult> 
   return (await startLoad(opts)).done;
 }
 
+function startDistributed(x: {
+  cfg: LoadConfig;
+  opts: StartLoadOptions;
+  dir: string;
+  plan: RunPlan;
+  target: TargetInfo;
+  owned: boolean;
+  bundle: string;
+  engineBin: string;
+  version: string;
+  totalS: number;
+  say: (line: string) => void;
+}): LoadHandle {
+  const n = x.cfg.distributed!;
+  const abort = new AbortController();
+  let interrupted = false;
+  const stop = () => {
+    if (interrupted) return;
+    interrupted = true;
+    abort.abort();
+  };
+  const onSignal = () => {
+    if (!x.opts.quiet) warn('interrupt: stopping the load replicas (they end their metric streams first); what arrived is still aggregated');
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const log = fs.createWriteStream(path.join(x.dir, ARTIFACTS.log));
+  const startedAt = Date.now();
+  const done = (async (): Promise<LoadResult> => {
+    let r: DistributedResult | undefined;
+    let error: unknown;
+    try {
+      x.say(`engine image for ${n} replica(s) (built once per engine source, pushed to the swarm's registry)`);
+      const image = await ensureEngineImage({ ...engineImageOptions(), log: (l) => log.write(`${l}\n`) });
+      x.say(`${x.version} x ${n} on the swarm: ${x.cfg.scenario} / ${x.cfg.profile} (${x.totalS} s planned) against ${x.target.swarmUrl} -> ${path.relative(process.cwd(), x.dir) || x.dir}`);
+      r = await runDistributed({
+        docker: swarmDocker(x.target.dockerHost),
+        engineBin: x.engineBin,
+        image,
+        replicas: n,
+        network: process.env.GAMEDAY_LOAD_NETWORK || DEFAULT_LOAD_NETWORK,
+        bundle: x.bundle,
+        dir: x.dir,
+        timeseriesFile: path.join(x.dir, ARTIFACTS.timeseries),
+        // inside the containers the summary goes nowhere: the merged one is written here by aggregate
+        replicaEnv: { GAMEDAY_PLAN: JSON.stringify({ ...x.plan, summaryPath: '/tmp/k6-summary.json' }) },
+        aggregateEnv: { ...process.env, GAMEDAY_PLAN: JSON.stringify(x.plan) },
+        engineFlags: x.cfg.engineFlags,
+        timeoutMs: (x.totalS + 30 + 20 + 120) * 1000,
+        signal: abort.signal,
+        log: (l) => log.write(`${l}\n`),
+        say: x.opts.quiet ? undefined : (l) => info(l),
+      });
+    } catch (err) {
+      error = err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await new Promise<void>((res) => log.end(res));
+    }
+    if (error && x.owned) closeRunFolder(x.dir, { status: 'failed', verdict: 'fail', exitCode: 1, failures: [`distributed run failed: ${(error as Error).message}`] });
+    if (error) throw error;
+    const res = finish({
+      dir: x.dir,
+      plan: x.plan,
+      target: x.target,
+      owned: x.owned,
+      code: r!.code,
+      interrupted: interrupted || r!.interrupted,
+      startedAt,
+      endedAt: Date.now(),
+      notes: r!.warnings,
+    });
+    const lines = r!.replicas.reduce((a, b) => a + b.lines, 0);
+    res.extra.distributed = `${r!.replicas.length} of ${n} replicas (service ${r!.service}, start ${r!.startAt}), ${lines} metric lines merged${r!.warnings.length ? `; ${r!.warnings.length} problem(s)` : ''}`;
+    return res;
+  })();
+  return { dir: x.dir, plan: x.plan, target: x.target, done, stop };
+}
+
 function finish(x: {
   dir: string;
   plan: RunPlan;
@@ -208,6 +307,8 @@ function finish(x: {
   interrupted: boolean;
   startedAt: number;
   endedAt: number;
+  /** problems of a distributed run (a replica failed, lines lost): they fail an otherwise passing run */
+  notes?: string[];
 }): LoadResult {
   const summaryFile = path.join(x.dir, ARTIFACTS.summary);
   const summary = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as K6Summary) : undefined;
@@ -222,6 +323,10 @@ function finish(x: {
     failures.push(`the load engine exited with code ${x.code ?? 'signal'}${x.code !== null && ENGINE_EXIT[x.code] ? ` (${ENGINE_EXIT[x.code]})` : ''}: see ${ARTIFACTS.log}`);
   }
   if (!summary && verdict !== 'interrupted') failures.push(`the load engine wrote no summary (${ARTIFACTS.summary})`);
+  if (x.notes?.length) {
+    failures.push(...x.notes);
+    if (verdict === 'pass') verdict = 'fail';
+  }
   const exitCode = verdict === 'pass' ? 0 : verdict === 'interrupted' ? 130 : 1;
   if (x.owned) {
     closeRunFolder(x.dir, {

@@ -59,6 +59,11 @@ export async function ensureLoadEngine(): Promise<string> {
   return goBuild(LOAD_ENGINE_SRC, 'gameday-engine');
 }
 
+/** load/engine/cmd/fakeapi: the benchmark's fake TODO API (also in the engine image, for the distributed-load test). */
+export async function ensureFakeApi(): Promise<string> {
+  return goBuild(path.join(LOAD_ENGINE_SRC, 'cmd', 'fakeapi'), 'gameday-fakeapi');
+}
+
 async function imageExists(ref: string): Promise<boolean> {
   return (await $({ env: hostEnv(), nothrow: true, quiet: true })`docker image inspect ${ref}`).exitCode === 0;
 }
