@@ -204,6 +204,9 @@ func (l *locator) run(ctx context.Context, op string, arg any, wait bool, timeou
 	expr := locatorScript + "(" + string(stepsJSON) + "," + jsonString(op) + "," + string(argJSON) + ")"
 	delay := 20 * time.Millisecond
 	why := "to be attached"
+	timedOut := func() error {
+		return fmt.Errorf("timed out after %s waiting for %q %s", fmtDuration(timeout), l.describe(), why)
+	}
 	for {
 		raw, _, err := l.p.eval(ctx, expr, false)
 		if err == nil {
@@ -218,6 +221,9 @@ func (l *locator) run(ctx context.Context, op string, arg any, wait bool, timeou
 			if !wait {
 				return nil, errors.New("waiting for " + l.describe() + " " + why)
 			}
+		} else if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// the deadline passed during the evaluation itself (a busy machine): the same timeout
+			return nil, timedOut()
 		} else if !transient(err) {
 			var jx *jsException
 			if errors.As(err, &jx) {
@@ -228,7 +234,7 @@ func (l *locator) run(ctx context.Context, op string, arg any, wait bool, timeou
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("timed out after %s waiting for %q %s", fmtDuration(timeout), l.describe(), why)
+				return nil, timedOut()
 			}
 			return nil, ctx.Err()
 		case <-time.After(delay):
