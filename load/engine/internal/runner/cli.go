@@ -69,9 +69,9 @@ type cliFlags struct {
 	logFormat        string
 
 	// ours, not k6's
-	startAt  string   // run: wait until this RFC3339 time before the test starts
-	inputs   []string // aggregate: JSON-lines files (.gz or plain) of the instances
-	runDur   string   // aggregate: testRunDuration of the merged test
+	startAt string   // run: wait until this RFC3339 time before the test starts
+	inputs  []string // aggregate: JSON-lines files (.gz or plain) of the instances
+	runDur  string   // aggregate: testRunDuration of the merged test
 }
 
 func (f *cliFlags) changed(name string) bool { return f.fs.Changed(name) }

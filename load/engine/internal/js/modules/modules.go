@@ -49,7 +49,7 @@ type State struct {
 	// SystemTags: the enabled system tags (options.systemTags).
 	SystemTags map[string]bool
 	// Group is the current group (k6 `group()` changes it for the duration of its callback).
-	Group *metrics.Group
+	Group   *metrics.Group
 	Options *Options
 	// Transport is the VU's HTTP transport (keep-alive pool per VU, unless noVUConnectionReuse).
 	Transport http.RoundTripper
