@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Fault, UndoEntry } from './types.ts';
 import { execOk, needNodeExec } from './types.ts';
 import { pickTaskRefs, type TaskRef } from './task-netns.ts';
+import { shQuote } from '../agent/protocol.ts';
 
 const schema = z.object({
   service: z.string().min(1).default('todo_mysql_slave'),
@@ -18,6 +19,14 @@ interface Entry extends UndoEntry {
 
 async function sql(ctx: Parameters<Fault['inject']>[0], t: TaskRef, client: string[], statement: string): Promise<string> {
   return execOk(ctx, t.node, ['docker', 'exec', '-u', 'root', t.container, ...client, '-e', statement], `${statement} in ${t.service}.${t.slot}`);
+}
+
+/** Node shell (dead-man supervisor): START SLAVE on a replica task that still runs. */
+export function startReplicationNodeScript(container: string, client: string[]): string {
+  return [
+    `if [ "$(docker inspect -f '{{.State.Running}}' ${container} 2>/dev/null)" != true ]; then echo "task gone: its replacement replicates"; exit 0; fi`,
+    `docker exec -u root ${container} ${client.map(shQuote).join(' ')} -e 'START SLAVE' && echo 'START SLAVE done'`,
+  ].join('\n');
 }
 
 export const stopReplication: Fault<Params, Entry> = {
@@ -37,6 +46,7 @@ export const stopReplication: Fault<Params, Entry> = {
     }
     return entry;
   },
+  nodeUndo: (entry) => entry.tasks.map((t) => ({ node: t.node, script: startReplicationNodeScript(t.container, entry.params.client as string[]) })),
   async undo(ctx, entry) {
     const nodeExec = needNodeExec(ctx, 'stop-replication');
     for (const t of entry.tasks) {

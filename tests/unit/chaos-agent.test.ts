@@ -169,3 +169,12 @@ test('agentNodeExec against a fake dockerode: spec, poll, framed log, removal; a
 test('--agent-registry: a bad value is named by the flag', () => {
   assert.throws(() => agentOptionsFromEnv({ GAMEDAY_AGENT_REGISTRY: 'reg example' }, '--agent-registry'), /^ConfigError|--agent-registry: expected a registry as host\[:port\]\[\/path\].*got "reg example"/);
 });
+
+test('stop-replication: the supervisor starts replication again on a replica that still runs', async () => {
+  const { startReplicationNodeScript, stopReplication } = await import('../../chaos/faults/stop-replication.ts');
+  const s = startReplicationNodeScript('c1', ['mariadb', '-uroot']);
+  assert.match(s, /docker exec -u root c1 mariadb -uroot -e 'START SLAVE'/);
+  assert.match(s, /State\.Running/);
+  const undos = stopReplication.nodeUndo!({ kind: 'stop-replication', name: 'x', params: { client: ['mariadb'] }, tasks: [{ service: 's', task: 't', node: 'w2', container: 'c1' }] } as any, 'img');
+  assert.deepEqual(undos.map((u) => u.node), ['w2']);
+});
