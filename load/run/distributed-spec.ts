@@ -147,3 +147,32 @@ export function decodeReplica(lines: string[]): DecodedReplica {
   }
   return { jsonl: json.length ? `${json.join('\n')}\n` : '', lines: json.length, expected, durationMs, other };
 }
+
+/**
+ * Incremental demuxer of a followed log stream (Docker's 8-byte frame headers): push chunks as they
+ * arrive, get the complete lines (stdout and stderr alike) back.
+ */
+export class LogLines {
+  private buf: Buffer = Buffer.alloc(0);
+  private partial = '';
+  push(chunk: Buffer): string[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let text = '';
+    let i = 0;
+    while (i + 8 <= this.buf.length) {
+      const len = this.buf.readUInt32BE(i + 4);
+      if (i + 8 + len > this.buf.length) break;
+      text += this.buf.subarray(i + 8, i + 8 + len).toString('utf8');
+      i += 8 + len;
+    }
+    this.buf = this.buf.subarray(i);
+    const all = this.partial + text;
+    const cut = all.lastIndexOf('\n');
+    if (cut < 0) {
+      this.partial = all;
+      return [];
+    }
+    this.partial = all.slice(cut + 1);
+    return all.slice(0, cut).split('\n').filter(Boolean);
+  }
+}

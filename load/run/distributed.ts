@@ -10,11 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type Dockerode from 'dockerode';
+import Dockerode from 'dockerode';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import {
   decodeReplica,
   demuxLogs,
+  LogLines,
   LOAD_LABEL,
   loadServiceName,
   loadServiceSpec,
@@ -90,6 +91,12 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
+/** The same engine without the per-call idle timeout: a followed log is idle while the replicas start. */
+function untimed(docker: Dockerode): Dockerode {
+  const m = docker.modem as any;
+  return new Dockerode({ host: m.host, port: m.port, protocol: m.protocol, socketPath: m.socketPath, username: m.username, sshOptions: m.sshOptions } as Dockerode.DockerOptions);
+}
+
 export function newLoadId(): string {
   return crypto.randomBytes(4).toString('hex');
 }
@@ -115,16 +122,36 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
   try {
     await bounded(i.docker.createService(spec as any), 15_000, `creating service ${name}`);
     i.say?.(`${name}: ${i.replicas} replica(s), starting together at ${startAt}`);
+    // the replicas' logs are followed from the start: what a replica wrote is here even when its
+    // task is removed (scale to 0 on an interrupt removes the tasks and their containers)
+    const followed = new Map<string, string[]>();
+    let follow: NodeJS.ReadableStream | undefined;
+    try {
+      follow = (await bounded(untimed(i.docker).getService(name).logs({ stdout: true, stderr: true, details: true, follow: true } as any) as unknown as Promise<NodeJS.ReadableStream>, 15_000, `following the logs of ${name}`));
+      const dm = new LogLines();
+      follow.on('data', (chunk: Buffer) => {
+        for (const [task, lines] of splitByTask(dm.push(chunk).join('\n'))) {
+          let list = followed.get(task);
+          if (!list) followed.set(task, (list = []));
+          list.push(...lines);
+        }
+      });
+      follow.on('error', (err) => i.log(`following the logs of ${name}: ${(err as Error).message}`));
+    } catch (err) {
+      i.log(`could not follow the logs of ${name} (they are read once the tasks end): ${(err as Error).message}`);
+    }
     // wait for every task to end; an interrupt or the bound scales the service to 0 (graceful stop)
     const deadline = Date.now() + i.timeoutMs;
     let stopping = false;
     let stopDeadline = 0;
     let lastSaid = 0;
-    let tasks: any[] = [];
+    const seen = new Map<string, any>();
     for (;;) {
-      tasks = ((await bounded(i.docker.listTasks({ filters: { service: [name] } }), 15_000, `listing the tasks of ${name}`)) as any[]).filter((t) => t.Slot);
-      const ended = tasks.filter((t) => DONE.has(String(t.Status?.State)));
-      if (tasks.length >= i.replicas && ended.length === tasks.length) break;
+      const listed = ((await bounded(i.docker.listTasks({ filters: { service: [name] } }), 15_000, `listing the tasks of ${name}`)) as any[]).filter((t) => t.Slot);
+      for (const t of listed) seen.set(t.ID, t);
+      const live = listed.filter((t) => !DONE.has(String(t.Status?.State)));
+      if (!live.length && (seen.size >= i.replicas || stopping)) break;
+      const tasks = listed;
       const cut = i.signal?.aborted || Date.now() > deadline;
       if (cut && !stopping) {
         stopping = true;
@@ -154,13 +181,24 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
     }
     // the logs reach the manager from the nodes shortly after the tasks end: retry until every
     // task's stream is complete (its end marker is there) or 15 s have passed
-    let byTask = new Map<string, string[]>();
-    for (let attempt = 0; ; attempt++) {
-      const raw = (await bounded(i.docker.getService(name).logs({ stdout: true, stderr: true, details: true, follow: false } as any) as unknown as Promise<Buffer>, 120_000, `reading the logs of ${name}`)) as Buffer | string;
-      byTask = splitByTask(Buffer.isBuffer(raw) ? demuxLogs(raw) : String(raw));
-      const complete = tasks.every((t) => (byTask.get(t.ID) ?? []).some((l) => l.startsWith('@gdend ')));
-      if (complete || attempt >= 15) break;
-      await sleep(1000);
+    const tasks = [...seen.values()];
+    const complete = (m: Map<string, string[]>) => tasks.every((t) => (m.get(t.ID) ?? []).some((l) => l.startsWith('@gdend ')));
+    let byTask = followed;
+    for (let attempt = 0; follow && !complete(followed) && attempt < 15; attempt++) await sleep(1000);
+    (follow as any)?.destroy?.();
+    if (!complete(followed)) {
+      // what the manager still has (tasks that were not removed), if it is more than what was followed
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const raw = (await bounded(i.docker.getService(name).logs({ stdout: true, stderr: true, details: true, follow: false } as any) as unknown as Promise<Buffer>, 120_000, `reading the logs of ${name}`)) as Buffer | string;
+          const read = splitByTask(Buffer.isBuffer(raw) ? demuxLogs(raw) : String(raw));
+          byTask = new Map(tasks.map((t) => [t.ID, (read.get(t.ID)?.length ?? 0) > (followed.get(t.ID)?.length ?? 0) ? read.get(t.ID)! : (followed.get(t.ID) ?? [])]));
+        } catch (err) {
+          i.log(`reading the logs of ${name}: ${(err as Error).message}`);
+        }
+        if (complete(byTask) || attempt >= (stopping ? 2 : 15)) break;
+        await sleep(1000);
+      }
     }
     const inputs: string[] = [];
     let maxDurationMs = 0;
@@ -180,7 +218,10 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
       for (const l of d.other) i.log(`[replica ${t.Slot}] ${l}`);
       i.log(`[replica ${t.Slot}] task ${t.ID} ${r.state} exit ${r.exitCode ?? '?'}: ${d.lines} metric lines${d.expected === undefined ? ' (no end marker: the stream was cut)' : d.expected !== d.lines ? ` of ${d.expected} announced` : ''}`);
       // exit 99 (its share crossed a threshold) and 105 (stopped) still sent a complete stream
-      const expectedExit = r.exitCode !== undefined && [0, 99, 105].includes(r.exitCode);
+      // a task removed while stopping (scale to 0) was last seen running: only its stream tells
+      const ended = DONE.has(r.state);
+      if (!ended) r.exitCode = undefined;
+      const expectedExit = !ended || (r.exitCode !== undefined && [0, 99, 105].includes(r.exitCode));
       if (t.Status?.Err && !expectedExit) warnings.push(`replica ${t.Slot}: ${t.Status.Err}`);
       if (d.expected === undefined) warnings.push(`replica ${t.Slot}: its metric stream has no end marker (${d.lines} lines arrived)`);
       else if (d.expected !== d.lines) warnings.push(`replica ${t.Slot}: ${d.lines} of ${d.expected} metric lines arrived`);

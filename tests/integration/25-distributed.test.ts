@@ -20,7 +20,8 @@ import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 const outRoot = path.join(repoRoot, 'test-artifacts', 'distributed');
 const docker = swarmDocker();
 const FAKE = `gameday-load-fake-${process.pid}`;
-const LATENCY = '0:5,0.5:20,0.95:60,0.99:120,1:150';
+// delays large against the scheduling jitter of a busy 2-core machine (tens of ms at worst)
+const LATENCY = '0:40,0.5:100,0.95:200,0.99:300,1:350';
 const RATE = 150;
 const SECONDS = 20;
 

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import {
   decodeReplica,
   demuxLogs,
+  LogLines,
   loadServiceSpec,
   segmentForSlot,
   segmentsFor,
@@ -91,4 +92,12 @@ test('--distributed: 1..32 whole replicas from flag, GAMEDAY_DISTRIBUTED or load
   assert.throws(() => resolveConfig({ ...none, env: readEnv({ GAMEDAY_DISTRIBUTED: '1.5' }) }), /GAMEDAY_DISTRIBUTED: expected .*got "1.5"/);
   assert.throws(() => resolveConfig({ ...none, file: { distributed: 33 } }), /gameday.config.json: load.distributed: expected .*got 33/);
   assert.throws(() => resolveConfig({ ...none, flags: { distributed: '1e1' } }), /--distributed/);
+});
+
+test('followed logs: frames and lines split across chunks come out whole', () => {
+  const whole = Buffer.concat([frame(1, 'a 1\nb '), frame(2, '2\n'), frame(1, 'c 3\n')]);
+  const ll = new LogLines();
+  const out: string[] = [];
+  for (let i = 0; i < whole.length; i += 5) out.push(...ll.push(whole.subarray(i, i + 5)));
+  assert.deepEqual(out, ['a 1', 'b 2', 'c 3']);
 });
