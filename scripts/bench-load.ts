@@ -37,6 +37,7 @@ import {
   type SummaryExport,
   type ThroughputRow,
 } from './lib/bench-stats.ts';
+import { distributedThroughput, type DistributedRow } from './lib/bench-distributed.ts';
 import { aptInstall, commandExists } from './lib/engine.ts';
 import { ConfigError, EnvironmentError, runMain } from './lib/errors.ts';
 import { step, timed } from './lib/log.ts';
@@ -59,6 +60,7 @@ interface Opts {
   memVus: string;
   memDuration: string;
   accuracy: boolean;
+  distributed: boolean;
   rate: string;
   accuracyDuration: string;
   latency: string;
@@ -285,6 +287,7 @@ async function main(): Promise<void> {
     .option('--rate <n>', 'accuracy: constant arrival rate, iterations/s', '200')
     .option('--accuracy-duration <duration>', 'accuracy: scenario duration', '30s')
     .option('--latency <table>', 'accuracy: the fake’s latency as a quantile table q:ms,...', LATENCY_TABLE)
+    .option('--no-distributed', 'skip requests/s with 1 and 3 generator replicas as a swarm service (needs the swarm)')
     .option('--json', 'print the results as JSON too');
   program.parse();
   const o = program.opts<Opts>();
@@ -377,6 +380,11 @@ async function main(): Promise<void> {
       await fake.stop();
     }
 
+    let dist: DistributedRow[] | undefined;
+    if (o.distributed && !o.fakeOnly) {
+      dist = await attempt('distributed generators', () => distributedThroughput({ engineBin: engine.bin, replicas: [1, 3], vus: vus * 3, seconds, items, dir, log: step }));
+    }
+
     // --- report ---
     const load1 = os.loadavg();
     const cpus = os.cpus();
@@ -413,8 +421,14 @@ async function main(): Promise<void> {
       t.push([`iterations/s (${acc.iterations} in ${acc.seconds} s, ${acc.dropped} dropped)`, String(acc.rate), '', acc.achieved.toFixed(2), pct(ie, 2), '', '≤ 1%', ie === null ? '' : verdict(ie <= 0.01)]);
       text += `${t.toString()}\n`;
     }
+    if (dist) {
+      text += `\nDistributed: gameday-engine as a swarm service, ${vus * 3} VUs in all for ${seconds} s against cmd/fakeapi in the swarm (same overlay network)\n`;
+      const t = new Table({ head: ['generator replicas', 'requests', 'req/s', 'p95 ms', 'failed'], ...plain });
+      for (const r of dist) t.push([String(r.replicas), String(r.requests), f(r.rps), f(r.p95), String(r.failed)]);
+      text += `${t.toString()}\n`;
+    }
     process.stdout.write(text);
-    if (o.json) process.stdout.write(`${JSON.stringify({ throughput: tp, memory: mem, accuracy: acc, loadavg: { start: load0, end: load1 }, failures })}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ throughput: tp, memory: mem, accuracy: acc, distributed: dist, loadavg: { start: load0, end: load1 }, failures })}\n`);
     if (failures.length) throw new EnvironmentError(`bench:load: ${failures.length} part(s) failed:\n  ${failures.join('\n  ')}`);
   } finally {
     for (const fk of fakes) await fk.stop();
