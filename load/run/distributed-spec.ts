@@ -87,21 +87,7 @@ export function loadServiceSpec(i: LoadServiceInput): Record<string, unknown> {
   };
 }
 
-/** Docker's multiplexed log stream (8-byte frame headers) to text; text that is not framed is returned as is. */
-export function demuxLogs(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const kind = buf[i]!;
-    if (kind > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) return buf.toString('utf8');
-    const len = buf.readUInt32BE(i + 4);
-    if (i + 8 + len > buf.length) return buf.toString('utf8');
-    parts.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  if (i !== buf.length) return buf.toString('utf8');
-  return Buffer.concat(parts).toString('utf8');
-}
+export { demuxLogs } from '../../scripts/lib/docker-logs.ts';
 
 /** Service log lines (fetched with details: "com.docker.swarm...task.id=ID,... message") grouped by task id. */
 export function splitByTask(text: string): Map<string, string[]> {
