@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
+import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import type { ExecResult, NodeExec } from '../faults/types.ts';
 import { demuxLogs, encodeCommand, encodeStdin, parseFramed } from './protocol.ts';
 import { agentServiceName, agentServiceSpec, type AgentRole } from './spec.ts';
@@ -70,7 +71,7 @@ export function agentNodeExec(swarm: Dockerode, o: AgentExecOptions): NodeExec {
     const name = agentServiceName(id);
     // the task must start (image present: ~1-2 s) and the command run within its timeout
     const deadline = Date.now() + timeoutMs + 30_000;
-    await bounded(swarm.createService(spec as any), 15_000, `${what}: creating service ${name}`);
+    await bounded(createServiceWithAuth(swarm, spec), 15_000, `${what}: creating service ${name}`);
     try {
       let last = 'no task yet';
       for (;;) {

@@ -3,14 +3,12 @@
 // where the swarm's nodes pull from: the local registry for the embedded swarm (nodes see it as
 // registry:5000), or the registry the user names (--agent-registry / GAMEDAY_AGENT_REGISTRY) for
 // another swarm. GAMEDAY_AGENT_IMAGE names a ready-made reference instead (nothing is built).
+// Build, tag and push: scripts/lib/swarm/push-image.ts (with the registry's credentials).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { $ } from 'zx';
-import { defaults } from '../../scripts/lib/defaults.ts';
-import { EnvironmentError } from '../../scripts/lib/errors.ts';
-import { hostEnv } from '../../scripts/lib/host-env.ts';
+import { buildAndPushImage, nodeImageRef, once } from '../../scripts/lib/swarm/push-image.ts';
 import { ensureBaseImage, ensureNetDelay } from '../../scripts/lib/tools.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -28,7 +26,7 @@ export interface AgentImageOptions {
 
 /** The reference the nodes pull, for a content id and a registry (pure). */
 export function agentImageRef(id: string, registry?: string): string {
-  return `${registry ?? 'registry:5000'}/${AGENT_REPOSITORY}:${id}`;
+  return nodeImageRef(AGENT_REPOSITORY, id, registry);
 }
 
 const cache = new Map<string, Promise<string>>();
@@ -36,16 +34,7 @@ const cache = new Map<string, Promise<string>>();
 /** Builds (once per process and source) and pushes the agent image; returns the node-side reference. */
 export function ensureAgentImage(o: AgentImageOptions = {}): Promise<string> {
   if (o.image) return Promise.resolve(o.image);
-  const key = o.registry ?? '';
-  let p = cache.get(key);
-  if (!p) {
-    p = build(o).catch((err) => {
-      cache.delete(key);
-      throw err;
-    });
-    cache.set(key, p);
-  }
-  return p;
+  return once(cache, o.registry ?? '', () => build(o));
 }
 
 async function build(o: AgentImageOptions): Promise<string> {
@@ -56,24 +45,14 @@ async function build(o: AgentImageOptions): Promise<string> {
     for (const f of FILES) fs.copyFileSync(path.join(HERE, f), path.join(ctx, f));
     fs.copyFileSync(bin, path.join(ctx, 'gameday-netdelay'));
     fs.chmodSync(path.join(ctx, 'gameday-netdelay'), 0o755);
-    const local = `${AGENT_REPOSITORY}:latest`;
-    const run = $({ env: hostEnv(), quiet: true, nothrow: true, timeout: 600_000 });
-    const b = await run`docker build -q -t ${local} ${ctx}`;
-    if (b.exitCode !== 0) throw new EnvironmentError(`building the gameday-agent image failed (exit ${b.exitCode}): ${b.stderr.trim().slice(-400)}`);
-    const id = (await run`docker image inspect -f {{.Id}} ${local}`).stdout.trim().replace('sha256:', '').slice(0, 12);
-    const pushRef = o.registry ? agentImageRef(id, o.registry) : `127.0.0.1:${defaults.local.registryPort}/${AGENT_REPOSITORY}:${id}`;
-    await run`docker tag ${local} ${pushRef}`;
-    const p = await run`docker push ${pushRef}`;
-    if (p.exitCode !== 0) {
-      throw new EnvironmentError(
-        `pushing the gameday-agent image to ${pushRef} failed (exit ${p.exitCode}): ${p.stderr.trim().slice(-300)}` +
-          (o.registry ? '' : '; for a swarm other than the embedded one name a registry its nodes pull from: --agent-registry HOST[:PORT] (GAMEDAY_AGENT_REGISTRY)'),
-      );
-    }
-    // pinned by digest: a node that has the image starts a task without asking the registry
-    const digests = (await run`docker image inspect -f ${'{{range .RepoDigests}}{{println .}}{{end}}'} ${pushRef}`).stdout;
-    const digest = /@(sha256:[0-9a-f]{64})/.exec(digests.split('\n').find((l) => l.startsWith(pushRef.split(':').slice(0, -1).join(':'))) ?? '')?.[1];
-    const ref = agentImageRef(id, o.registry) + (digest ? `@${digest}` : '');
+    const ref = await buildAndPushImage({
+      repository: AGENT_REPOSITORY,
+      context: ctx,
+      what: 'the gameday-agent image',
+      registry: o.registry,
+      pinDigest: true,
+      otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: --agent-registry HOST[:PORT] (GAMEDAY_AGENT_REGISTRY)',
+    });
     o.log?.(`agent image: ${ref}`);
     return ref;
   } finally {

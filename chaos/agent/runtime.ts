@@ -6,6 +6,7 @@ import type Dockerode from 'dockerode';
 import type { AgentRuntime, NodeExec } from '../faults/types.ts';
 import { agentNodeExec, newAgentId, removeServices } from './exec.ts';
 import { ensureAgentImage, type AgentImageOptions } from './image.ts';
+import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import { AGENT_LABEL, agentServiceName, agentServiceSpec } from './spec.ts';
 
 /** Supervisor service spec (pure): on a manager, sleeping boundMs, then undoing on node. */
@@ -40,7 +41,7 @@ export function createAgentRuntime(swarm: Dockerode, o: AgentImageOptions & { lo
     exec: agentNodeExec(swarm, { image, log: o.log, owner }),
     async arm(node, script, boundMs, label) {
       const id = newAgentId('sv');
-      await swarm.createService(supervisorSpec({ id, image: await image(), node, script, boundMs, label, owner }) as any);
+      await createServiceWithAuth(swarm, supervisorSpec({ id, image: await image(), node, script, boundMs, label, owner }));
       return agentServiceName(id);
     },
     async remove(services) {

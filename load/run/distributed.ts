@@ -12,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Dockerode from 'dockerode';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
+import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import {
   decodeReplica,
   demuxLogs,
@@ -120,7 +121,7 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
   let code: number | null = null;
   const replicas: ReplicaOutcome[] = [];
   try {
-    await bounded(i.docker.createService(spec as any), 15_000, `creating service ${name}`);
+    await bounded(createServiceWithAuth(i.docker, spec), 15_000, `creating service ${name}`);
     i.say?.(`${name}: ${i.replicas} replica(s), starting together at ${startAt}`);
     // the replicas' logs are followed from the start: what a replica wrote is here even when its
     // task is removed (scale to 0 on an interrupt removes the tasks and their containers)

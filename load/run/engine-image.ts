@@ -3,14 +3,11 @@
 // (image id) and pushed where the swarm's nodes pull from: the local registry for the embedded
 // swarm (nodes see it as registry:5000), or the registry the user names (GAMEDAY_LOAD_REGISTRY)
 // for another swarm. GAMEDAY_ENGINE_IMAGE names a ready-made reference instead (nothing is built).
-// The same mechanism as the chaos agent's image (chaos/agent/image.ts).
+// Build, tag and push: scripts/lib/swarm/push-image.ts, shared with the chaos agent's image.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { $ } from 'zx';
-import { defaults } from '../../scripts/lib/defaults.ts';
-import { EnvironmentError } from '../../scripts/lib/errors.ts';
-import { hostEnv } from '../../scripts/lib/host-env.ts';
+import { buildAndPushImage, nodeImageRef, once } from '../../scripts/lib/swarm/push-image.ts';
 import { ensureBaseImage, ensureFakeApi, ensureLoadEngine, LOAD_ENGINE_SRC } from '../../scripts/lib/tools.ts';
 
 export const ENGINE_REPOSITORY = 'swarm-gameday/gameday-engine';
@@ -29,7 +26,7 @@ export function engineImageOptions(env: NodeJS.ProcessEnv = process.env): Engine
 
 /** The reference the nodes pull, for a content id and a registry (pure). */
 export function engineImageRef(id: string, registry?: string): string {
-  return `${registry ?? 'registry:5000'}/${ENGINE_REPOSITORY}:${id}`;
+  return nodeImageRef(ENGINE_REPOSITORY, id, registry);
 }
 
 const cache = new Map<string, Promise<string>>();
@@ -37,16 +34,7 @@ const cache = new Map<string, Promise<string>>();
 /** Builds (once per process and registry) and pushes the engine image; returns the node-side reference. */
 export function ensureEngineImage(o: EngineImageOptions = {}): Promise<string> {
   if (o.image) return Promise.resolve(o.image);
-  const key = o.registry ?? '';
-  let p = cache.get(key);
-  if (!p) {
-    p = build(o).catch((err) => {
-      cache.delete(key);
-      throw err;
-    });
-    cache.set(key, p);
-  }
-  return p;
+  return once(cache, o.registry ?? '', () => build(o));
 }
 
 async function build(o: EngineImageOptions): Promise<string> {
@@ -59,25 +47,14 @@ async function build(o: EngineImageOptions): Promise<string> {
       fs.copyFileSync(src, path.join(ctx, name));
       fs.chmodSync(path.join(ctx, name), 0o755);
     }
-    const local = `${ENGINE_REPOSITORY}:latest`;
-    const run = $({ env: hostEnv(), quiet: true, nothrow: true, timeout: 600_000 });
-    const b = await run`docker build -q -t ${local} ${ctx}`;
-    if (b.exitCode !== 0) throw new EnvironmentError(`building the gameday-engine image failed (exit ${b.exitCode}): ${b.stderr.trim().slice(-400)}`);
-    const id = (await run`docker image inspect -f {{.Id}} ${local}`).stdout.trim().replace('sha256:', '').slice(0, 12);
-    const pushRef = o.registry ? engineImageRef(id, o.registry) : `127.0.0.1:${defaults.local.registryPort}/${ENGINE_REPOSITORY}:${id}`;
-    await run`docker tag ${local} ${pushRef}`;
-    const p = await run`docker push ${pushRef}`;
-    if (p.exitCode !== 0) {
-      throw new EnvironmentError(
-        `pushing the gameday-engine image to ${pushRef} failed (exit ${p.exitCode}): ${p.stderr.trim().slice(-300)}` +
-          (o.registry ? '' : '; for a swarm other than the embedded one name a registry its nodes pull from: GAMEDAY_LOAD_REGISTRY=HOST[:PORT]'),
-      );
-    }
-    // pinned by digest: a node that has the image starts a task without asking the registry
-    const digests = (await run`docker image inspect -f ${'{{range .RepoDigests}}{{println .}}{{end}}'} ${pushRef}`).stdout;
-    const repo = pushRef.split(':').slice(0, -1).join(':');
-    const digest = /@(sha256:[0-9a-f]{64})/.exec(digests.split('\n').find((l) => l.startsWith(repo)) ?? '')?.[1];
-    const ref = engineImageRef(id, o.registry) + (digest ? `@${digest}` : '');
+    const ref = await buildAndPushImage({
+      repository: ENGINE_REPOSITORY,
+      context: ctx,
+      what: 'the gameday-engine image',
+      registry: o.registry,
+      pinDigest: true,
+      otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: GAMEDAY_LOAD_REGISTRY=HOST[:PORT]',
+    });
     o.log?.(`engine image: ${ref}`);
     return ref;
   } finally {

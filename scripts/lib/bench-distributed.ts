@@ -9,6 +9,7 @@ import { LOAD_LABEL } from '../../load/run/distributed-spec.ts';
 import { engineImageOptions, ensureEngineImage } from '../../load/run/engine-image.ts';
 import { swarmDocker } from './docker.ts';
 import { EnvironmentError } from './errors.ts';
+import { createServiceWithAuth } from './registry-auth.ts';
 
 export interface DistributedRow {
   replicas: number;
@@ -25,7 +26,7 @@ export async function distributedThroughput(o: { engineBin: string; replicas: nu
   const network = o.network ?? (process.env.GAMEDAY_LOAD_NETWORK || 'todoapp');
   const image = await ensureEngineImage(engineImageOptions());
   const fake = `gameday-load-benchfake-${process.pid}`;
-  await docker.createService({
+  await createServiceWithAuth(docker, {
     Name: fake,
     Labels: { [LOAD_LABEL]: 'bench-fake' },
     TaskTemplate: {
@@ -35,7 +36,7 @@ export async function distributedThroughput(o: { engineBin: string; replicas: nu
     },
     Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: { Mode: 'dnsrr' },
-  } as any);
+  });
   try {
     for (let i = 0; ; i++) {
       const tasks = (await docker.listTasks({ filters: { service: [fake] } })) as any[];

@@ -14,6 +14,7 @@ import { ensureEngineImage } from '../../load/run/engine-image.ts';
 import { DEFAULT_LOAD_NETWORK } from '../../load/run/index.ts';
 import { findLoadEngine } from '../../load/run/load-engine.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import { readJson, type RunMeta } from '../../scripts/lib/run-folder.ts';
 import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 
@@ -52,7 +53,7 @@ describe('distributed load: the engine as a swarm service, merged into one run',
     fs.mkdirSync(outRoot, { recursive: true });
     image = await ensureEngineImage();
     engineBin = (await findLoadEngine()).bin;
-    await docker.createService({
+    await createServiceWithAuth(docker, {
       Name: FAKE,
       Labels: { [LOAD_LABEL]: 'fake' },
       TaskTemplate: {

@@ -145,7 +145,7 @@ test('agentNodeExec against a fake dockerode: spec, poll, framed log, removal; a
   let polls = 0;
   let taskState = 'complete';
   const fake = {
-    createService: async (spec: any) => void created.push(spec),
+    createService: async (...a: any[]) => void created.push(a.at(-1)), // (auth,) spec
     listTasks: async () => (++polls < 3 ? [{ Status: { State: 'running' } }] : [{ Status: { State: taskState, Err: 'no such image' } }]),
     getService: (name: string) => ({
       logs: async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { $ } from 'zx';
 import { newStatsPassword } from '../stats-password.ts';
+import { deployDockerConfig } from '../registry-auth.ts';
 import { TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
 import { nodeExec } from '../node-exec.ts';
@@ -35,8 +36,15 @@ export async function ensureSecrets(docker: Docker): Promise<void> {
 }
 
 export async function deployStacks(dockerHost: string, imageEnv: Record<string, string>): Promise<void> {
-  for (const s of STACKS) {
-    await $({ quiet: true, cwd: repoRoot, env: { ...process.env, ...imageEnv, DOCKER_HOST: dockerHost } })`docker stack deploy --resolve-image never -c ${s.file} ${s.name}`;
+  // the nodes pull with the credential the CLI sends (--with-registry-auth), read from this
+  // DOCKER_CONFIG (registry-auth.ts): the embedded registry requires auth
+  const cfg = deployDockerConfig(Object.values(imageEnv));
+  try {
+    for (const s of STACKS) {
+      await $({ quiet: true, cwd: repoRoot, env: { ...process.env, ...imageEnv, DOCKER_HOST: dockerHost, ...(cfg.dir ? { DOCKER_CONFIG: cfg.dir } : {}) } })`docker stack deploy --with-registry-auth --resolve-image never -c ${s.file} ${s.name}`;
+    }
+  } finally {
+    cfg.cleanup();
   }
 }
 

@@ -1,10 +1,8 @@
 // Builds the application's images and pushes them to the local registry under content-addressed
-// tags, so a redeploy changes a service only when its image really changed.
-import { hostEnv } from '../host-env.ts';
+// tags, so a redeploy changes a service only when its image really changed (push-image.ts).
 import path from 'node:path';
-import { $ } from 'zx';
-import { defaults } from '../defaults.ts';
 import { info } from '../log.ts';
+import { buildAndPushImage } from './push-image.ts';
 
 export interface ImageSpec {
   name: string;
@@ -27,7 +25,6 @@ export async function loadImageSpecs(): Promise<ImageSpec[]> {
  */
 export async function buildAndPush(specs: ImageSpec[]): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  const push = `127.0.0.1:${defaults.local.registryPort}`;
   for (const s of specs) {
     const override = process.env[s.envVar];
     if (override) {
@@ -38,12 +35,7 @@ export async function buildAndPush(specs: ImageSpec[]): Promise<Record<string, s
     await s.prebuild?.();
     const ctx = path.join(repoRoot, s.context);
     const file = path.join(ctx, s.dockerfile ?? 'Dockerfile');
-    const local = `swarm-gameday/${s.name}:latest`;
-    await $({ env: hostEnv(), quiet: true })`docker build -q -t ${local} -f ${file} ${ctx}`;
-    const id = (await $({ env: hostEnv(), quiet: true })`docker image inspect -f {{.Id}} ${local}`).stdout.trim().replace('sha256:', '').slice(0, 12);
-    await $({ env: hostEnv(), quiet: true })`docker tag ${local} ${push}/swarm-gameday/${s.name}:${id}`;
-    await $({ env: hostEnv(), quiet: true })`docker push ${push}/swarm-gameday/${s.name}:${id}`;
-    env[s.envVar] = `registry:5000/swarm-gameday/${s.name}:${id}`;
+    env[s.envVar] = await buildAndPushImage({ repository: `swarm-gameday/${s.name}`, context: ctx, dockerfile: file, what: `the ${s.name} image` });
     info(`${s.name}: ${env[s.envVar]}`);
   }
   return env;
