@@ -216,3 +216,36 @@ export function createServiceWithAuth<T>(docker: { createService: (...a: any[]) 
   const auth = typeof image === 'string' ? pullAuthFor(image, env) : undefined;
   return auth ? docker.createService(auth, spec) : docker.createService(spec);
 }
+
+/** The registry's htpasswd (bcrypt) for the current password, made by htpasswd inside the
+ *  registry image (password on stdin, never in argv); rewritten when missing or for another
+ *  password. Returns the file and a short fingerprint of its content: the container carries it as
+ *  a label, so a registry started with another file (or none: older versions) is recreated. */
+export function ensureRegistryHtpasswd(registryImage: string, env: NodeJS.ProcessEnv = process.env): { file: string; fingerprint: string } {
+  const { password } = ensureRegistryPassword(env);
+  const file = registryHtpasswdFile(env);
+  const check = path.join(registryStateDir(env), 'htpasswd.for');
+  const want = crypto.createHash('sha256').update(password).digest('hex');
+  let ok = false;
+  try {
+    ok = fs.readFileSync(check, 'utf8').trim() === want && fs.readFileSync(file, 'utf8').startsWith(`${REGISTRY_USER}:$2`);
+  } catch {
+    /* not made yet */
+  }
+  if (!ok) {
+    const r = spawnSync('docker', ['run', '--rm', '-i', '--network', 'none', '--entrypoint', '/usr/bin/htpasswd', registryImage, '-niB', REGISTRY_USER], {
+      input: password,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
+    });
+    const line = (r.stdout ?? '').trim();
+    if (r.status !== 0 || !line.startsWith(`${REGISTRY_USER}:$2`)) {
+      throw new EnvironmentError(`making the registry's htpasswd with ${registryImage} failed (exit ${r.status}): ${redactSecrets(String(r.stderr ?? r.error ?? '').trim().slice(-300), [password])}`);
+    }
+    writePrivate(file, `${line}\n`);
+    writePrivate(check, `${want}\n`);
+  }
+  const fingerprint = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 12);
+  return { file, fingerprint };
+}

@@ -7,6 +7,7 @@ import { DockerError, TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
 import { LOCAL_SWARM, OWNER_LABEL, allNodes, nodeVolume } from '../local-swarm-names.ts';
 import { nodeExec, nodeExecOk } from '../node-exec.ts';
+import { ensureRegistryHtpasswd } from '../registry-auth.ts';
 
 const q = $({ env: hostEnv(), quiet: true });
 const qn = $({ env: hostEnv(), quiet: true, nothrow: true });
@@ -47,10 +48,23 @@ async function ensureContainer(name: string, args: string[]): Promise<void> {
   await q`docker run -d --name ${name} --hostname ${name} --network ${LOCAL_SWARM.network} --label ${OWNER_LABEL}=true ${args}`;
 }
 
+/** label with the registry's htpasswd fingerprint (registry-auth.ts) */
+const REGISTRY_AUTH_LABEL = 'com.swarm-gameday.registry-auth';
+
 export async function ensureRegistry(): Promise<void> {
   await ensureNetwork();
+  const auth = ensureRegistryHtpasswd(LOCAL_SWARM.registryImage);
+  // a registry without auth (older versions) or with another password is recreated; its data
+  // volume keeps the images
+  const have = await qn`docker inspect -f ${`{{index .Config.Labels "${REGISTRY_AUTH_LABEL}"}}`} ${LOCAL_SWARM.registry}`;
+  if (have.exitCode === 0 && have.stdout.trim() !== auth.fingerprint) {
+    info(`recreating ${LOCAL_SWARM.registry} with authentication (its images are kept)`);
+    await q`docker rm -f ${LOCAL_SWARM.registry}`;
+  }
   await ensureContainer(LOCAL_SWARM.registry, [
     '--network-alias', 'registry',
+    '--label', `${REGISTRY_AUTH_LABEL}=${auth.fingerprint}`,
+    '-v', `${auth.file}:/etc/docker/registry/htpasswd:ro`,
     '-p', `127.0.0.1:${defaults.local.registryPort}:5000`,
     '-v', `${LOCAL_SWARM.registry}-data:/var/lib/docker-registry`,
     LOCAL_SWARM.registryImage,
