@@ -10,7 +10,10 @@ import { readStatsPassword } from '../../scripts/lib/stats-password.ts';
 import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { replicaStates } from '../../scripts/lib/swarm/deploy.ts';
 import { serviceStates } from '../../scripts/lib/swarm/state.ts';
-import { eventually, http, repoRoot, runTsx } from '../helpers/run.ts';
+import { eventually, http, repoRoot, runCommand, runTsx } from '../helpers/run.ts';
+import { createServiceWithAuth, localRegistryEnv, readRegistryPassword, REGISTRY_USER } from '../../scripts/lib/registry-auth.ts';
+import { LOCAL_SWARM } from '../../scripts/lib/local-swarm-names.ts';
+import { hostEnv } from '../../scripts/lib/host-env.ts';
 
 const t = localTarget();
 const api = `${t.ingressUrl}/api`;
@@ -137,6 +140,62 @@ describe('stack:up on the embedded default', () => {
       const auth = 'Basic ' + Buffer.from(`${defaults.local.statsUser}:${readStatsPassword()}`).toString('base64');
       const ok = await http(`${t.statsUrl}${p}`, { headers: { authorization: auth } });
       assert.equal(ok.status, 200, `${p} with credentials`);
+    }
+  });
+
+  it('keeps the registry closed without credentials: anonymous catalog, pulls and node pulls refused; the suite\'s credential works; no deletes', { timeout: 5 * 60_000 }, async () => {
+    const reg = `http://127.0.0.1:${defaults.local.registryPort}`;
+    const password = readRegistryPassword();
+    assert.ok(password, 'stack:up generated the registry password in the state dir');
+    const basic = (pw: string) => ({ authorization: 'Basic ' + Buffer.from(`${REGISTRY_USER}:${pw}`).toString('base64') });
+    const v2 = 'application/vnd.docker.distribution.manifest.v2+json';
+    assert.equal((await http(`${reg}/v2/_catalog`)).status, 401, 'anonymous catalog');
+    assert.equal((await http(`${reg}/v2/swarm-gameday/todoapi/tags/list`)).status, 401, 'anonymous tag list');
+    assert.equal((await http(`${reg}/v2/_catalog`, { headers: basic('wrong-password') })).status, 401, 'wrong password');
+    const cat = await http(`${reg}/v2/_catalog`, { headers: basic(password) });
+    assert.equal(cat.status, 200);
+    assert.ok(cat.json?.repositories?.includes('swarm-gameday/todoapi'), `the images are kept: ${cat.body}`);
+    const tags = (await http(`${reg}/v2/swarm-gameday/todoapi/tags/list`, { headers: basic(password) })).json?.tags as string[];
+    const tag = tags[0];
+    assert.equal((await http(`${reg}/v2/swarm-gameday/todoapi/manifests/${tag}`, { headers: { accept: v2 } })).status, 401, 'anonymous manifest (pull)');
+    const man = await http(`${reg}/v2/swarm-gameday/todoapi/manifests/${tag}`, { headers: { accept: v2, ...basic(password) } });
+    assert.equal(man.status, 200, 'authenticated manifest (pull)');
+    const digest = man.headers.get('docker-content-digest');
+    assert.match(String(digest), /^sha256:/);
+    const del = await http(`${reg}/v2/swarm-gameday/todoapi/manifests/${digest}`, { method: 'DELETE', headers: basic(password) });
+    assert.equal(del.status, 405, `deletes stay off even with the credential: ${del.body.slice(0, 200)}`);
+
+    // a node pulls only with the credential: a tag no node has, pushed from the host now
+    const ref = `swarm-gameday/authcheck:${process.pid}${Date.now().toString(36)}`;
+    const push = await runCommand('docker', ['tag', LOCAL_SWARM.baseImage, `127.0.0.1:${defaults.local.registryPort}/${ref}`], { env: hostEnv() });
+    assert.equal(push.code, 0, push.stderr);
+    const p = await runCommand('docker', ['push', `127.0.0.1:${defaults.local.registryPort}/${ref}`], { env: hostEnv(localRegistryEnv()) });
+    assert.equal(p.code, 0, `push with the suite's DOCKER_CONFIG: ${p.stderr}`);
+    const worker = LOCAL_SWARM.workers[LOCAL_SWARM.workers.length - 1];
+    const anonPull = await runCommand('docker', ['exec', worker, 'docker', 'pull', `registry:5000/${ref}`], { env: hostEnv(), timeoutMs: 60_000 });
+    assert.notEqual(anonPull.code, 0, 'an anonymous pull by a node is refused');
+    assert.match(anonPull.stderr, /no basic auth credentials|unauthorized/i);
+    const docker = swarmDocker(t.dockerHost);
+    const name = `gameday-authcheck-${process.pid}`;
+    try {
+      await createServiceWithAuth(docker, {
+        Name: name,
+        TaskTemplate: {
+          ContainerSpec: { Image: `registry:5000/${ref}`, Command: ['true'] },
+          RestartPolicy: { Condition: 'none' },
+          Placement: { Constraints: [`node.hostname==${worker}`] },
+        },
+        Mode: { Replicated: { Replicas: 1 } },
+        EndpointSpec: { Mode: 'dnsrr' },
+      });
+      const state = await eventually(async () => {
+        const task = ((await docker.listTasks({ filters: { service: [name] } })) as any[])[0];
+        const st = String(task?.Status?.State ?? '');
+        return ['complete', 'failed', 'rejected'].includes(st) ? `${st} ${task?.Status?.Err ?? ''}` : undefined;
+      }, 120_000, 'the authcheck task done', 500);
+      assert.match(state, /^complete/, `the node pulled the new tag with the credential sent on service create: ${state}`);
+    } finally {
+      await docker.getService(name).remove().catch(() => undefined);
     }
   });
 
