@@ -3,8 +3,10 @@
 import { hostEnv } from '../host-env.ts';
 import { $ } from 'zx';
 import { defaults } from '../defaults.ts';
-import { DockerError, TimeoutError } from '../errors.ts';
-import { info, sleep } from '../log.ts';
+import { DockerError, EnvironmentError, TimeoutError } from '../errors.ts';
+import { info, sleep, warn } from '../log.ts';
+import { ensureLocalSwarmSshKeys, localSshHostDir } from '../ssh.ts';
+import { PLAIN_MANAGER_ALLOWED, ensureLocalSwarmCerts, localServerCertDir, writeManagerApiMode } from '../tls.ts';
 import { LOCAL_SWARM, OWNER_LABEL, allNodes, nodeVolume } from '../local-swarm-names.ts';
 import { nodeExec, nodeExecOk } from '../node-exec.ts';
 import { ensureRegistryHtpasswd } from '../registry-auth.ts';
@@ -80,17 +82,54 @@ async function waitEngine(node: string, timeoutMs = 60_000): Promise<void> {
   throw new TimeoutError(`the engine inside node ${node} did not answer within ${timeoutMs / 1000} s (docker logs ${node})`);
 }
 
+/**
+ * The manager's API: TLS with client verification on 2376 (published on the host's loopback at
+ * managerApiPort), plus a key-only sshd (loopback managerSshPort). A manager created before TLS
+ * (no api label) is not recreated here (that would move the swarm under running work): the
+ * migration is named, and with PLAIN_MANAGER_ALLOWED false it is refused.
+ */
+export async function managerApiArgs(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  ensureLocalSwarmCerts(env);
+  ensureLocalSwarmSshKeys(env);
+  return [
+    '--label', `${LOCAL_SWARM.apiModeLabel}=tls`,
+    '-e', 'NODE_API_TLS=1',
+    '-e', 'NODE_SSHD=1',
+    '-v', `${localServerCertDir(env)}:/etc/gameday/tls:ro`,
+    '-v', `${localSshHostDir(env)}:/etc/gameday/ssh:ro`,
+    '-p', `127.0.0.1:${LOCAL_SWARM.managerApiPort}:2376`,
+    '-p', `127.0.0.1:${LOCAL_SWARM.managerSshPort}:22`,
+  ];
+}
+
+export const PLAIN_MANAGER_MIGRATION = 'npm run stack:down && npm run stack:up';
+
+async function checkManagerApiMode(): Promise<void> {
+  const r = await qn`docker inspect -f ${`{{index .Config.Labels "${LOCAL_SWARM.apiModeLabel}"}}`} ${LOCAL_SWARM.manager}`;
+  if (r.exitCode !== 0) return;
+  if (r.stdout.trim() === 'tls') {
+    writeManagerApiMode('tls');
+    return;
+  }
+  writeManagerApiMode('tcp');
+  const msg = `${LOCAL_SWARM.manager} was created before its Docker API had TLS: it serves plain TCP on 127.0.0.1:${LOCAL_SWARM.managerApiPort} (root for any local user). Migrate: ${PLAIN_MANAGER_MIGRATION}`;
+  if (!PLAIN_MANAGER_ALLOWED) throw new EnvironmentError(msg);
+  warn(`${msg} (still used over plain TCP for now)`);
+}
+
 export async function ensureNodes(): Promise<void> {
   const l = defaults.local;
+  await checkManagerApiMode();
+  const managerCreated = (await containerState(LOCAL_SWARM.manager)) === 'absent';
   await ensureContainer(LOCAL_SWARM.manager, [
     ...DIND_FLAGS,
-    '-e', 'NODE_API_TCP=1',
+    ...(managerCreated ? await managerApiArgs() : []),
     '-v', `${nodeVolume(LOCAL_SWARM.manager)}:/var/lib/docker`,
     '-p', `127.0.0.1:${l.ingressPort}:80`,
     '-p', `127.0.0.1:${l.statsPort}:1936`,
-    '-p', `127.0.0.1:${LOCAL_SWARM.managerApiPort}:2375`,
     LOCAL_SWARM.nodeImage,
   ]);
+  if (managerCreated) writeManagerApiMode('tls');
   for (const w of LOCAL_SWARM.workers) {
     await ensureContainer(w, [...DIND_FLAGS, '-v', `${nodeVolume(w)}:/var/lib/docker`, LOCAL_SWARM.nodeImage]);
   }
@@ -169,6 +208,8 @@ export async function removeAll(): Promise<string[]> {
     if ((await qn`docker volume rm ${v}`).exitCode === 0) removed.push(`volume ${v}`);
   }
   if ((await qn`docker network rm ${LOCAL_SWARM.network}`).exitCode === 0) removed.push(`network ${LOCAL_SWARM.network}`);
+  // the manager is gone: the next one's API mode is written when it is created (certificates stay)
+  writeManagerApiMode(undefined);
   return removed;
 }
 
