@@ -11,7 +11,7 @@ import { describeTolerances, formatPlan, planExperiment } from './plan.ts';
 import { dryRunPreflight } from './preflight.ts';
 import { recoverWith } from './session.ts';
 import { hostAccessProblem } from './safety.ts';
-import { accessFor } from './target.ts';
+import { accessFor, nodeContainerNote } from './target.ts';
 import { sweepAgentServices } from './agent/sweep.ts';
 import { chaosContext } from './target.ts';
 
@@ -38,9 +38,11 @@ async function main(): Promise<number> {
     const access = accessFor(common.target);
     process.stdout.write(`swarm ${common.target.dockerHost}: node-local steps ${access.viaAgent ? 'through the chaos agent (Swarm services)' : 'in the node containers of the embedded local swarm'}\n\n`);
     for (const e of experiments.values()) {
-      const problem = hostAccessProblem(planExperiment(e, faults), access);
+      const plan = planExperiment(e, faults);
+      const problem = hostAccessProblem(plan, access);
+      const local = nodeContainerNote(plan, access);
       process.stdout.write(
-        `${e.id.padEnd(30)} ${e.title}\n${''.padEnd(30)} tolerances: ${describeTolerances(e)}\n${''.padEnd(30)} ${problem ? `does not run on this swarm: ${problem}` : 'runs on this swarm'}\n`,
+        `${e.id.padEnd(30)} ${e.title}\n${''.padEnd(30)} tolerances: ${describeTolerances(e)}\n${''.padEnd(30)} ${problem ? `does not run on this swarm: ${problem}` : `runs on this swarm${local ? ` (local only: ${local})` : access.viaAgent && plan.some((s) => s.fault?.needsHost) ? ' (through the agent)' : ''}`}\n`,
       );
     }
     process.stdout.write(`\nfault kinds:\n${[...faults.values()].map((f) => `  ${f.kind.padEnd(18)} ${f.summary}`).join('\n')}\n`);

@@ -8,7 +8,7 @@ import type { Experiment } from './model.ts';
 import type { CommonOptions } from './options.ts';
 import { experimentServices, type PlannedStep } from './plan.ts';
 import { accessOf, checkAllowed, checkHostAccess, checkNotDegraded, checkServicesExist, checkStaticBlastRadius, checkSwarm } from './safety.ts';
-import { chaosContext } from './target.ts';
+import { chaosContext, nodeContainerNote } from './target.ts';
 import { defaultLockPath, describeLock, isStale, readLock } from './lock.ts';
 import { ledgerPathFor } from './state.ts';
 import { describeSwarmLock, readSwarmLock } from './swarm-lock.ts';
@@ -49,6 +49,10 @@ export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][]
   plans.forEach((p) => checkHostAccess(p, accessOf(ctx), common.target.dockerHost));
   if (plans.some((p) => p.some((s) => s.fault?.needsHost))) {
     ok(`dry run: node-local steps run ${ctx.agent ? 'through the chaos agent (one-shot Swarm services; faults that hold a change get a dead-man supervisor on a manager)' : 'in the node containers of the embedded local swarm'}`);
+    for (const [i, e] of exps.entries()) {
+      const local = nodeContainerNote(plans[i]!, accessOf(ctx));
+      if (local) ok(`dry run: ${e.id}: local only: ${local}`);
+    }
   }
   await checkAllowed(ctx.swarm);
   for (const [i, e] of exps.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);

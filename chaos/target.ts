@@ -1,12 +1,15 @@
 // Which swarm and ingress a chaos run acts on, and the ChaosContext built for it. With neither
-// --target nor --docker-host the embedded default is used (started if it is not up); only there
-// do the node-level faults get the host engine and node exec.
+// --target nor --docker-host the embedded default is used (started if it is not up). Node-local
+// steps go through the in-swarm agent on every swarm (one code path); only the embedded default
+// adds the host engine, for the faults that act on a dind node container itself (kill-node), and
+// GAMEDAY_CHAOS_AGENT=0 there sends the node-local steps through `docker exec` into the nodes.
 import fs from 'node:fs';
 import { defaults } from '../scripts/lib/defaults.ts';
 import { hostDocker, swarmDocker } from '../scripts/lib/docker.ts';
 import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from '../scripts/lib/local-swarm-names.ts';
 import { nodeExec } from '../scripts/lib/node-exec.ts';
-import type { ChaosContext } from './faults/types.ts';
+import { needsNodeContainers, type ChaosContext } from './faults/types.ts';
+import type { PlannedStep } from './plan.ts';
 import { agentOptionsFromEnv } from './agent/config.ts';
 import { createAgentRuntime } from './agent/runtime.ts';
 import { replicationStatus } from './replication.ts';
@@ -56,10 +59,10 @@ export async function ensureTarget(t: ResolvedTarget, log: (l: string) => void):
 export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowManager: boolean; log: (l: string) => void; swarmId?: string }): ChaosContext {
   const swarm = swarmDocker(t.dockerHost);
   const local = t.local && fs.existsSync('/var/run/docker.sock');
-  // node-local actions: the node containers on the embedded swarm (unless GAMEDAY_CHAOS_AGENT=1),
-  // the in-swarm agent everywhere else (chaos/agent/)
+  // node-local actions: the in-swarm agent (chaos/agent/), on the embedded swarm too unless
+  // GAMEDAY_CHAOS_AGENT=0 asks for the node containers
   const env = agentOptionsFromEnv();
-  const agent = !local || env.force ? createAgentRuntime(swarm, { registry: env.registry, image: env.image, log: o.log }) : undefined;
+  const agent = !local || !env.nodeExec ? createAgentRuntime(swarm, { registry: env.registry, image: env.image, log: o.log }) : undefined;
   return {
     swarm,
     dockerHost: t.dockerHost,
@@ -77,7 +80,7 @@ export function chaosContext(t: ResolvedTarget, o: { maxShare: number; allowMana
 /** What a run on this target can reach, without connecting (for --list). */
 export function accessFor(t: ResolvedTarget): { nodeExec: boolean; host: boolean; viaAgent: boolean } {
   const local = t.local && fs.existsSync('/var/run/docker.sock');
-  return { nodeExec: true, host: local, viaAgent: !local || agentOptionsFromEnv().force };
+  return { nodeExec: true, host: local, viaAgent: !local || !agentOptionsFromEnv().nodeExec };
 }
 
 export function steadyEnv(ctx: ChaosContext, ingressUrl: string): SteadyEnv {
@@ -86,4 +89,12 @@ export function steadyEnv(ctx: ChaosContext, ingressUrl: string): SteadyEnv {
     ingressUrl,
     replication: ctx.nodeExec ? ((nodeExec) => () => replicationStatus(ctx.swarm, nodeExec))(ctx.nodeExec) : undefined,
   };
+}
+
+/** The steps of a plan that act on the dind node containers themselves (host engine, embedded
+ *  swarm only), as --list and --dry-run name them; undefined when there are none. */
+export function nodeContainerNote(plan: PlannedStep[], access: { host: boolean }): string | undefined {
+  const kinds = [...new Set(plan.filter((p) => p.fault && needsNodeContainers(p.fault, p.params)).map((p) => p.fault!.kind))];
+  if (!kinds.length || !access.host) return undefined;
+  return `${kinds.join(', ')} on the dind node containers (host engine: the embedded local swarm only)`;
 }

@@ -1,11 +1,14 @@
 // The agent's settings from the environment, validated at the edge (exit 2 naming the variable):
-//   GAMEDAY_CHAOS_AGENT=1       use the agent on the embedded local swarm too (elsewhere it is always used)
+//   GAMEDAY_CHAOS_AGENT=0       on the embedded local swarm only: node-local steps by `docker exec` into the
+//                               dind node containers instead of the agent (the default, and the only
+//                               path elsewhere); 1 or unset: the agent
 //   GAMEDAY_AGENT_REGISTRY      registry (host[:port][/path]) the image is pushed to and the nodes pull from
 //   GAMEDAY_AGENT_IMAGE         a ready-made agent image reference (nothing is built or pushed)
 import { ConfigError } from '../../scripts/lib/errors.ts';
 
 export interface AgentEnvOptions {
-  force: boolean;
+  /** GAMEDAY_CHAOS_AGENT=0: node exec into the dind node containers where they exist */
+  nodeExec: boolean;
   registry?: string;
   image?: string;
 }
@@ -22,5 +25,5 @@ export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, regist
   }
   const image = env.GAMEDAY_AGENT_IMAGE || undefined;
   if (image !== undefined && !IMAGE.test(image)) throw new ConfigError(`GAMEDAY_AGENT_IMAGE: expected an image reference, got ${JSON.stringify(image)}`);
-  return { force: flag === '1', registry, image };
+  return { nodeExec: flag === '0', registry, image };
 }

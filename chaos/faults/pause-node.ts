@@ -6,12 +6,17 @@
 // unpause the node, then exactly the task containers this fault paused: their ids are taken at
 // prepare (the containers running then, so in the ledger before anything is paused) and narrowed
 // to those actually paused at inject. A container someone else paused is left paused.
+// Through the agent (any swarm): the task containers are paused by the node's engine, then the
+// engine itself is SIGSTOPped (node-guard.ts), by a guard on the node that, at the fault's time,
+// SIGCONTs the engine and unpauses the candidates that are paused (it cannot tell the controller
+// which ones it paused: the node is silent meanwhile).
 import type { ChaosContext } from './types.ts';
 import { execOk } from './types.ts';
 import { hostNodeFault, type NodeEntry } from './host-node.ts';
+import { ENGINE_CONT, ENGINE_STOP } from './node-guard.ts';
 
-/** the node's running task containers (full ids), one per line */
-export const LIST_RUNNING = 'docker ps -q --no-trunc --filter status=running';
+/** the node's running task containers (full ids), one per line; agent containers are not tasks */
+export const LIST_RUNNING = 'docker ps -q --no-trunc --filter status=running --filter label=com.docker.swarm.task.id';
 const ids = (out: string) => out.split(/\s+/).filter((x) => /^[0-9a-f]{12,64}$/.test(x));
 const quoted = (xs: string[]) => xs.map((x) => `'${x}'`).join(' ');
 
@@ -47,6 +52,11 @@ export const pauseNode = hostNodeFault({
     e.paused = paused;
     ctx.log(`paused ${paused.length} task container(s) on ${node}`);
     await c.pause();
+  },
+  agent: {
+    how: 'docker pause of its task containers, then SIGSTOP of its engine (dockerd, containerd, shims)',
+    act: (entry) => `${freezeScript((entry as PauseEntry).containers ?? [])}\n${ENGINE_STOP}`,
+    undo: (entry) => `${ENGINE_CONT}\n${(entry as PauseEntry).containers?.length ? thawScript((entry as PauseEntry).containers!) : 'true'}`,
   },
   afterBack: async (ctx, node, entry) => {
     const e = entry as PauseEntry;

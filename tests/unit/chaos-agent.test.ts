@@ -18,6 +18,7 @@ import type { AgentRuntime, ChaosContext } from '../../chaos/faults/types.ts';
 import { Ledger } from '../../chaos/ledger.ts';
 import type { PlannedStep } from '../../chaos/plan.ts';
 import { hostAccessProblem } from '../../chaos/safety.ts';
+import { nodeContainerNote } from '../../chaos/target.ts';
 import { faults as defaultFaults } from '../../chaos/faults/index.ts';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 
@@ -126,14 +127,20 @@ test('access: partition node mode and node-container faults need the host; task 
   const plan = (kind: string, params: object) => [{ index: 0, step: { type: 'fault' } as any, name: 'x', fault: defaultFaults.get(kind), params, line: '' }] as PlannedStep[];
   const agentOnly = { nodeExec: true, host: false };
   assert.equal(hostAccessProblem(plan('partition', { mode: 'task', service: 's' }), agentOnly), undefined);
-  assert.match(hostAccessProblem(plan('partition', { mode: 'node' }), agentOnly)!, /partition need the node containers/);
-  assert.match(hostAccessProblem(plan('kill-node', {}), agentOnly)!, /kill-node/);
+  // a whole node is cut off, frozen or its engine hung through the agent (a guard on the node holds it)
+  for (const [kind, params] of [['partition', { mode: 'node' }], ['pause-node', {}], ['hang-engine', {}]] as const) assert.equal(hostAccessProblem(plan(kind, params), agentOnly), undefined, kind);
+  // only a node kill acts on the dind node container itself
+  assert.match(hostAccessProblem(plan('kill-node', {}), agentOnly)!, /kill-node need the node containers/);
+  assert.equal(nodeContainerNote(plan('kill-node', {}), { host: true }), 'kill-node on the dind node containers (host engine: the embedded local swarm only)');
+  assert.equal(nodeContainerNote(plan('pause-node', {}), { host: true }), undefined);
+  assert.equal(nodeContainerNote(plan('kill-node', {}), { host: false }), undefined);
   assert.equal(hostAccessProblem(plan('kill-tasks', { service: 's' }), agentOnly), undefined);
   assert.match(hostAccessProblem(plan('kill-tasks', { service: 's' }), { nodeExec: false, host: false })!, /chaos agent/);
 });
 
 test('agent env: bad values exit 2 naming the variable', () => {
-  assert.deepEqual(agentOptionsFromEnv({}), { force: false, registry: undefined, image: undefined });
+  assert.deepEqual(agentOptionsFromEnv({}), { nodeExec: false, registry: undefined, image: undefined });
+  assert.equal(agentOptionsFromEnv({ GAMEDAY_CHAOS_AGENT: '0' }).nodeExec, true);
   assert.equal(agentOptionsFromEnv({ GAMEDAY_CHAOS_AGENT: '1', GAMEDAY_AGENT_REGISTRY: 'reg.example.com:5000' }).registry, 'reg.example.com:5000');
   assert.throws(() => agentOptionsFromEnv({ GAMEDAY_CHAOS_AGENT: 'yes' }), /GAMEDAY_CHAOS_AGENT: expected 0 or 1, got "yes"/);
   assert.throws(() => agentOptionsFromEnv({ GAMEDAY_AGENT_REGISTRY: 'http://reg' }), (e: unknown) => e instanceof ConfigError && /GAMEDAY_AGENT_REGISTRY: expected/.test(e.message));

@@ -54,10 +54,13 @@ function nodeCtx(states: Record<string, 'running' | 'paused' | 'stopped'>, calls
 test('kill-node / pause-node plan lines', () => {
   const p = killNode.schema.parse({});
   assert.equal(killNode.describe(p), 'kill node <busiest worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
-  assert.equal(pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })), 'pause node w2 (docker pause on the host); undo: docker unpause (node, then the task containers it paused)');
+  assert.equal(
+    pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })),
+    'pause node w2 (docker pause on the host; through the agent: docker pause of its task containers, then SIGSTOP of its engine (dockerd, containerd, shims), held and undone by a guard on the node); undo: docker unpause (node, then the task containers it paused)',
+  );
   assert.equal(
     hangEngine.describe(hangEngine.schema.parse({ node: 'w2' })),
-    "hang the engine of node w2 (docker pause of the node container alone: its tasks keep running); undo: docker unpause (the node's engine), wait until Ready",
+    "hang the engine of node w2 (docker pause of the node container alone: its tasks keep running; through the agent: SIGSTOP of dockerd, containerd and the shims in the host pid namespace, held and undone by a guard on the node); undo: docker unpause (the node's engine), wait until Ready",
   );
   assert.deepEqual(killNode.targets(killNode.schema.parse({ node: 'w1' })), { services: [], nodes: ['w1'] });
   assert.equal(killNode.needsHost && pauseNode.needsHost, true);
