@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { runMain } from './lib/errors.ts';
 import { ok, info } from './lib/log.ts';
-import { swarmDocker } from './lib/docker.ts';
+import { dockerCliEnv, swarmDocker } from './lib/docker.ts';
+import { localKnownHosts, localSshDockerHost, localSshKey } from './lib/ssh.ts';
 import { stackDown, stackUp, localTarget } from './lib/local-swarm.ts';
 import { replicaStates } from './lib/swarm/deploy.ts';
 import { serviceStates } from './lib/swarm/state.ts';
@@ -45,7 +46,11 @@ program
     console.log(`TODO API       ${t.ingressUrl}/api/todo?status=TODO`);
     console.log(`HAProxy stats  ${t.statsUrl}/stats  (user ${defaults.local.statsUser}, password: ${process.env.GAMEDAY_STATS_PASSWORD ? 'GAMEDAY_STATS_PASSWORD' : fs.existsSync(statsPasswordFile()) ? `in ${statsPasswordFile()}` : `${LEGACY_STATS_PASSWORD} (a swarm created before it was generated)`})`);
     console.log(`Prometheus     ${t.statsUrl}/metrics`);
-    console.log(`Docker API     DOCKER_HOST=${t.dockerHost}`);
+    // the full environment a user needs for the docker CLI (and for this suite) against the swarm
+    const cli = dockerCliEnv(t.dockerHost);
+    console.log(`Docker API     ${Object.entries(cli).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    if (!cli.DOCKER_TLS_VERIFY) console.log(`               (plain TCP: this manager predates TLS; migrate with npm run stack:down && npm run stack:up)`);
+    else console.log(`ssh (suite)    DOCKER_HOST=${localSshDockerHost()} GAMEDAY_SSH_KEY=${localSshKey()} GAMEDAY_SSH_KNOWN_HOSTS=${localKnownHosts()}`);
   });
 program
   .command('down')

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { $ } from 'zx';
 import { newStatsPassword } from '../stats-password.ts';
+import { dockerCliEnv } from '../docker.ts';
 import { deployDockerConfig } from '../registry-auth.ts';
 import { TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
@@ -39,9 +40,11 @@ export async function deployStacks(dockerHost: string, imageEnv: Record<string, 
   // the nodes pull with the credential the CLI sends (--with-registry-auth), read from this
   // DOCKER_CONFIG (registry-auth.ts): the embedded registry requires auth
   const cfg = deployDockerConfig(Object.values(imageEnv));
+  // dockerCliEnv: DOCKER_HOST plus the TLS env the CLI needs (DOCKER_CERT_PATH explicit, as the
+  // DOCKER_CONFIG below would move the CLI's default cert folder)
   try {
     for (const s of STACKS) {
-      await $({ quiet: true, cwd: repoRoot, env: { ...process.env, ...imageEnv, DOCKER_HOST: dockerHost, ...(cfg.dir ? { DOCKER_CONFIG: cfg.dir } : {}) } })`docker stack deploy --with-registry-auth --resolve-image never -c ${s.file} ${s.name}`;
+      await $({ quiet: true, cwd: repoRoot, env: { ...process.env, ...imageEnv, ...dockerCliEnv(dockerHost), ...(cfg.dir ? { DOCKER_CONFIG: cfg.dir } : {}) } })`docker stack deploy --with-registry-auth --resolve-image never -c ${s.file} ${s.name}`;
     }
   } finally {
     cfg.cleanup();
