@@ -104,9 +104,9 @@ export function newDocker(options: Docker.DockerOptions): Docker {
 }
 
 /** A swarm manager's engine: the user's DOCKER_HOST, else the embedded default's manager. */
-export function swarmDocker(dockerHost?: string): Docker {
-  const h = dockerHost ?? process.env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
-  const o = dockerOptions(h);
+export function swarmDocker(dockerHost?: string, env: NodeJS.ProcessEnv = process.env): Docker {
+  const h = dockerHost ?? env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
+  const o = dockerOptions(h, 'DOCKER_HOST', env);
   const d = newDocker(o);
   (d.modem as unknown as { sshRefusals?: string[] }).sshRefusals = (o as { sshRefusals?: string[] }).sshRefusals;
   return withOperationErrors(d, h);

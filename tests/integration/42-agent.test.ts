@@ -1,5 +1,6 @@
 // The chaos agent (chaos/agent/) on the local swarm ADDRESSED AS A REMOTE one: the manager's API at
-// tcp://localhost:12375 (not the embedded default's address), so chaos assumes no host engine and no
+// tcp://localhost:12375 (not the embedded default's address) with the environment a user sets
+// (tests/helpers/remote-swarm.ts: TLS with client certificates once the manager serves TLS), so chaos assumes no host engine and no
 // node containers, and every node-local step goes through Swarm services. (a) task kill, task
 // partition and latency run through the agent and undo; (b) a controller SIGKILLed in the middle
 // of a partition and of a latency fault: after the fault's bound the dead-man supervisor has undone
@@ -18,14 +19,16 @@ import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
 import { eventually, http, repoRoot, runTsx, type RunResult } from '../helpers/run.ts';
+import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 
-const DOCKER_HOST = 'tcp://localhost:12375';
+const remoteEnv = remoteSwarmEnv();
+const DOCKER_HOST = remoteEnv.DOCKER_HOST;
 const TARGET = 'http://localhost:18080';
 const remote = ['--docker-host', DOCKER_HOST, '--target', TARGET];
-const swarm = swarmDocker(DOCKER_HOST);
+const swarm = swarmDocker(DOCKER_HOST, { ...process.env, ...remoteEnv });
 const outDir = path.join(repoRoot, 'test-artifacts', 'agent');
 const ledger = path.join(outDir, `ledger-${process.pid}.json`);
-const env = { GAMEDAY_LEDGER: ledger, NO_COLOR: '1' };
+const env = { GAMEDAY_LEDGER: ledger, NO_COLOR: '1', ...remoteEnv };
 const exec = agentNodeExec(swarm, { image: () => ensureAgentImage() });
 
 async function chaos(args: string[], timeoutMs = 6 * 60_000): Promise<RunResult> {
