@@ -4,11 +4,9 @@
 // registry:5000), or the registry the user names (--agent-registry / GAMEDAY_AGENT_REGISTRY) for
 // another swarm. GAMEDAY_AGENT_IMAGE names a ready-made reference instead (nothing is built).
 // Build, tag and push: scripts/lib/swarm/push-image.ts (with the registry's credentials).
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAndPushImage, nodeImageRef, once } from '../../scripts/lib/swarm/push-image.ts';
+import { buildAndPushImage, ensureImageOnce, nodeImageRef } from '../../scripts/lib/swarm/push-image.ts';
 import { ensureBaseImage, ensureNetDelay } from '../../scripts/lib/tools.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -29,33 +27,20 @@ export function agentImageRef(id: string, registry?: string): string {
   return nodeImageRef(AGENT_REPOSITORY, id, registry);
 }
 
-const cache = new Map<string, Promise<string>>();
-
 /** Builds (once per process and source) and pushes the agent image; returns the node-side reference. */
-export function ensureAgentImage(o: AgentImageOptions = {}): Promise<string> {
-  if (o.image) return Promise.resolve(o.image);
-  return once(cache, o.registry ?? '', () => build(o));
-}
+export const ensureAgentImage: (o?: AgentImageOptions) => Promise<string> = ensureImageOnce(build);
 
 async function build(o: AgentImageOptions): Promise<string> {
   await ensureBaseImage();
   const bin = await ensureNetDelay();
-  const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-agent-'));
-  try {
-    for (const f of FILES) fs.copyFileSync(path.join(HERE, f), path.join(ctx, f));
-    fs.copyFileSync(bin, path.join(ctx, 'gameday-netdelay'));
-    fs.chmodSync(path.join(ctx, 'gameday-netdelay'), 0o755);
-    const ref = await buildAndPushImage({
-      repository: AGENT_REPOSITORY,
-      context: ctx,
-      what: 'the gameday-agent image',
-      registry: o.registry,
-      pinDigest: true,
-      otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: --agent-registry HOST[:PORT] (GAMEDAY_AGENT_REGISTRY)',
-    });
-    o.log?.(`agent image: ${ref}`);
-    return ref;
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
+  const ref = await buildAndPushImage({
+    repository: AGENT_REPOSITORY,
+    files: [...FILES.map((f) => ({ src: path.join(HERE, f), name: f })), { src: bin, name: 'gameday-netdelay', exec: true }],
+    what: 'the gameday-agent image',
+    registry: o.registry,
+    pinDigest: true,
+    otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: --agent-registry HOST[:PORT] (GAMEDAY_AGENT_REGISTRY)',
+  });
+  o.log?.(`agent image: ${ref}`);
+  return ref;
 }

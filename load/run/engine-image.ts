@@ -4,10 +4,8 @@
 // swarm (nodes see it as registry:5000), or the registry the user names (GAMEDAY_LOAD_REGISTRY)
 // for another swarm. GAMEDAY_ENGINE_IMAGE names a ready-made reference instead (nothing is built).
 // Build, tag and push: scripts/lib/swarm/push-image.ts, shared with the chaos agent's image.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { buildAndPushImage, nodeImageRef, once } from '../../scripts/lib/swarm/push-image.ts';
+import { buildAndPushImage, ensureImageOnce, nodeImageRef } from '../../scripts/lib/swarm/push-image.ts';
 import { ensureBaseImage, ensureFakeApi, ensureLoadEngine, LOAD_ENGINE_SRC } from '../../scripts/lib/tools.ts';
 
 export const ENGINE_REPOSITORY = 'swarm-gameday/gameday-engine';
@@ -29,35 +27,25 @@ export function engineImageRef(id: string, registry?: string): string {
   return nodeImageRef(ENGINE_REPOSITORY, id, registry);
 }
 
-const cache = new Map<string, Promise<string>>();
-
 /** Builds (once per process and registry) and pushes the engine image; returns the node-side reference. */
-export function ensureEngineImage(o: EngineImageOptions = {}): Promise<string> {
-  if (o.image) return Promise.resolve(o.image);
-  return once(cache, o.registry ?? '', () => build(o));
-}
+export const ensureEngineImage: (o?: EngineImageOptions) => Promise<string> = ensureImageOnce(build);
 
 async function build(o: EngineImageOptions): Promise<string> {
   await ensureBaseImage();
   const [engine, fake] = await Promise.all([ensureLoadEngine(), ensureFakeApi()]);
-  const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-engine-image-'));
-  try {
-    fs.copyFileSync(path.join(LOAD_ENGINE_SRC, 'Dockerfile'), path.join(ctx, 'Dockerfile'));
-    for (const [src, name] of [[engine, 'gameday-engine'], [fake, 'fakeapi'], [path.join(LOAD_ENGINE_SRC, 'replica.sh'), 'replica.sh']] as const) {
-      fs.copyFileSync(src, path.join(ctx, name));
-      fs.chmodSync(path.join(ctx, name), 0o755);
-    }
-    const ref = await buildAndPushImage({
-      repository: ENGINE_REPOSITORY,
-      context: ctx,
-      what: 'the gameday-engine image',
-      registry: o.registry,
-      pinDigest: true,
-      otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: GAMEDAY_LOAD_REGISTRY=HOST[:PORT]',
-    });
-    o.log?.(`engine image: ${ref}`);
-    return ref;
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
+  const ref = await buildAndPushImage({
+    repository: ENGINE_REPOSITORY,
+    files: [
+      { src: path.join(LOAD_ENGINE_SRC, 'Dockerfile'), name: 'Dockerfile' },
+      { src: engine, name: 'gameday-engine', exec: true },
+      { src: fake, name: 'fakeapi', exec: true },
+      { src: path.join(LOAD_ENGINE_SRC, 'replica.sh'), name: 'replica.sh', exec: true },
+    ],
+    what: 'the gameday-engine image',
+    registry: o.registry,
+    pinDigest: true,
+    otherRegistryHint: '; for a swarm other than the embedded one name a registry its nodes pull from: GAMEDAY_LOAD_REGISTRY=HOST[:PORT]',
+  });
+  o.log?.(`engine image: ${ref}`);
+  return ref;
 }

@@ -22,6 +22,7 @@ import {
   REGISTRY_USER,
 } from '../../scripts/lib/registry-auth.ts';
 import { defaults } from '../../scripts/lib/defaults.ts';
+import { ensureImageOnce, nodeImageRef } from '../../scripts/lib/swarm/push-image.ts';
 
 function tmpEnv(): NodeJS.ProcessEnv {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-regauth-'));
@@ -131,4 +132,24 @@ test('redaction: the password and its basic-auth form never reach a message', ()
   const b64 = Buffer.from(`${REGISTRY_USER}:${pw}`).toString('base64');
   assert.equal(redactSecrets(`denied for ${pw} (Authorization: Basic ${b64})`, [pw, undefined]), 'denied for *** (Authorization: Basic ***)');
   assert.equal(redactSecrets('nothing', [undefined]), 'nothing');
+});
+
+test('push helper: node-side references; ensure<Name>Image builds once per registry, a failure is retried, a ready image is used as is', async () => {
+  assert.equal(nodeImageRef('swarm-gameday/x', 'abc'), 'registry:5000/swarm-gameday/x:abc');
+  assert.equal(nodeImageRef('swarm-gameday/x', 'abc', 'reg.example.com:5000'), 'reg.example.com:5000/swarm-gameday/x:abc');
+  const built: string[] = [];
+  let fail = true;
+  const ensure = ensureImageOnce(async (o: { registry?: string; image?: string }) => {
+    built.push(o.registry ?? 'local');
+    if (o.registry === 'flaky' && fail) {
+      fail = false;
+      throw new Error('push failed');
+    }
+    return `ref-${o.registry ?? 'local'}`;
+  });
+  assert.deepEqual(await Promise.all([ensure(), ensure({}), ensure({ registry: 'r' })]), ['ref-local', 'ref-local', 'ref-r']);
+  assert.equal(await ensure({ image: 'ready:1' }), 'ready:1');
+  await assert.rejects(ensure({ registry: 'flaky' }), /push failed/);
+  assert.equal(await ensure({ registry: 'flaky' }), 'ref-flaky');
+  assert.deepEqual(built, ['local', 'r', 'flaky', 'flaky']);
 });
