@@ -56,10 +56,12 @@ export function guardStartScript(i: { name: string; image: string; act: string; 
   return [
     `docker rm -f ${i.name} >/dev/null 2>&1 || true`,
     `docker run -d --rm --name ${i.name} --label gameday.agent=1 --label gameday.agent.role=guard ` +
-      '--pid host --net host --cap-add ALL --security-opt seccomp=unconfined --security-opt apparmor=unconfined ' +
+      // the capabilities of the agent's node shell (run.sh): a node may not grant SYS_RESOURCE
+      '--pid host --net host --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined ' +
       '-v /var/run/docker.sock:/var/run/docker.sock ' +
       `-e "GUARD_AFTER=\${GAMEDAY_AGENT_ID:-}" -e GUARD_ACT=${b64(i.act)} -e GUARD_UNDO=${b64(i.undo)} -e GUARD_HOLD_S=${i.holdS} ` +
-      `--entrypoint sh ${i.image} -c ${shQuote(body)} >/dev/null`,
+      `--entrypoint sh ${i.image} -c ${shQuote(body)} >/dev/null || exit 1`,
+    `[ "$(docker inspect -f '{{.State.Running}}' ${i.name} 2>/dev/null)" = true ] || { echo "guard ${i.name} is not running" >&2; docker logs ${i.name} >&2 2>&1; exit 1; }`,
     `echo "guard ${i.name} started"`,
   ].join('\n');
 }

@@ -38,7 +38,8 @@ test('the guard body, run in sh with a fake docker: wait, act, hold, undo with r
     path.join(dir, 'docker'),
     `#!/bin/sh
 if [ "$1" = ps ]; then n=$(cat ${dir}/ps 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/ps; echo "ps" >> ${log}; [ $n -lt 2 ] && echo abc; exit 0; fi
-if [ "$1" = run ]; then shift; while [ $# -gt 0 ]; do case "$1" in -e) export "$2"; shift 2;; -c) body="$2"; shift 2;; *) shift;; esac; done; sh -c "$body"; exit $?; fi
+if [ "$1" = inspect ]; then echo true; exit 0; fi
+if [ "$1" = run ]; then [ -f ${dir}/fail-run ] && { echo "unable to apply caps" >&2; exit 125; }; shift; while [ $# -gt 0 ]; do case "$1" in -e) export "$2"; shift 2;; -c) body="$2"; shift 2;; *) shift;; esac; done; sh -c "$body"; exit $?; fi
 exit 0
 `,
     { mode: 0o755 },
@@ -51,6 +52,9 @@ exit 0
   assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), ['ps', 'ps', 'ps', 'act', 'undo 0', 'undo 1']);
   // 2 waits of 0.5 s, the 1 s hold, one retry pause of 2 s
   assert.ok(ms >= 3400 && ms < 10_000, `took ${ms} ms`);
+  // a guard that cannot start is an error, not a fault silently never applied
+  fs.writeFileSync(path.join(dir, 'fail-run'), '');
+  assert.throws(() => execFileSync('sh', ['-c', s], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: 'pipe', timeout: 20_000 }));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
