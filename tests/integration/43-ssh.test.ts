@@ -1,0 +1,86 @@
+// DOCKER_HOST=ssh://root@127.0.0.1:12222: the manager's own sshd (key-only, published on the
+// host's loopback; key and known_hosts made by stack:up in the user's state dir), reached the way a
+// user reaches a staging manager over ssh (issue 11). (a) the swarm answers over ssh (nodes, the
+// manager's swarm role); (b) an unknown host key, a key the sshd does not accept and a password
+// are refused, each saying why; (c) one chaos experiment (api-scale) runs with --docker-host
+// ssh://... against the loopback ingress and passes.
+//
+// GAMEDAY_TEST_SSH_ENV='{"DOCKER_HOST":"ssh://...","GAMEDAY_SSH_KEY":"...","GAMEDAY_SSH_KNOWN_HOSTS":"..."}'
+// points the test at another sshd that reaches the same swarm (used to prove it before the
+// shared manager had its sshd).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseDockerHost } from '../../scripts/lib/config-errors.ts';
+import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { allNodes, LOCAL_SWARM } from '../../scripts/lib/local-swarm-names.ts';
+import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run-folder.ts';
+import { remoteSwarmIsTls, remoteSwarmSshEnv } from '../helpers/remote-swarm.ts';
+import { repoRoot, runCommand, runTsx } from '../helpers/run.ts';
+
+const sshEnv: Record<string, string> = process.env.GAMEDAY_TEST_SSH_ENV ? JSON.parse(process.env.GAMEDAY_TEST_SSH_ENV) : remoteSwarmSshEnv();
+const DOCKER_HOST = sshEnv.DOCKER_HOST!;
+const TARGET = 'http://127.0.0.1:18080';
+const outDir = path.join(repoRoot, 'test-artifacts', 'ssh');
+const ledger = path.join(outDir, `ledger-${process.pid}.json`);
+// the key file, not whatever agent the developer's shell has
+const env: NodeJS.ProcessEnv = { ...process.env, ...sshEnv, SSH_AUTH_SOCK: '', GAMEDAY_LEDGER: ledger, NO_COLOR: '1' };
+const parts = parseDockerHost(DOCKER_HOST);
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-ssh-'));
+}
+
+describe('ssh:// Docker host: the manager over its sshd', () => {
+  before(() => {
+    fs.mkdirSync(outDir, { recursive: true });
+    assert.ok(parts.ok && parts.parts.protocol === 'ssh', `not an ssh:// host: ${DOCKER_HOST}`);
+    if (!process.env.GAMEDAY_TEST_SSH_ENV) {
+      assert.ok(remoteSwarmIsTls(), `${LOCAL_SWARM.manager} was created before it had TLS and an sshd: npm run stack:down && npm run stack:up`);
+    }
+    for (const k of ['GAMEDAY_SSH_KEY', 'GAMEDAY_SSH_KNOWN_HOSTS']) assert.ok(fs.existsSync(sshEnv[k]!), `${k}: ${sshEnv[k]} is missing (stack:up makes it)`);
+  });
+
+  it('reaches the swarm: every node listed, the manager answers as a manager', async () => {
+    const docker = swarmDocker(DOCKER_HOST, env);
+    const t0 = Date.now();
+    const nodes = await docker.listNodes();
+    const info = await docker.info();
+    console.log(`ssh: ${nodes.length} nodes and info in ${Date.now() - t0} ms`);
+    assert.deepEqual(nodes.map((n) => n.Description?.Hostname).sort(), allNodes().sort());
+    assert.equal(info.Swarm?.ControlAvailable, true);
+    assert.equal(info.Name, LOCAL_SWARM.manager);
+  });
+
+  it('refuses an unknown host key, a key the sshd does not accept and a password, saying why', async () => {
+    const empty = path.join(tmp(), 'known_hosts');
+    fs.writeFileSync(empty, '');
+    await assert.rejects(swarmDocker(DOCKER_HOST, { ...env, GAMEDAY_SSH_KNOWN_HOSTS: empty }).listNodes(), /Host denied.*host key of \[127\.0\.0\.1\]:\d+ is not in .*known_hosts/);
+    const other = path.join(tmp(), 'id_ed25519');
+    const kg = await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other], { timeoutMs: 20_000 });
+    assert.equal(kg.code, 0, kg.stderr);
+    await assert.rejects(swarmDocker(DOCKER_HOST, { ...env, GAMEDAY_SSH_KEY: other }).listNodes(), /All configured authentication methods failed/);
+    // key-only: the server offers nothing but publickey
+    const p = parts.ok && parts.parts.protocol === 'ssh' ? parts.parts : undefined;
+    const pw = await runCommand('ssh', ['-o', 'BatchMode=yes', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive',
+      '-o', `UserKnownHostsFile=${sshEnv.GAMEDAY_SSH_KNOWN_HOSTS}`, '-p', String(p!.port), `${p!.username}@${p!.host}`, 'true'], { timeoutMs: 20_000 });
+    assert.notEqual(pw.code, 0);
+    assert.match(pw.stderr, /Permission denied \(publickey\)/);
+  });
+
+  it('api-scale with --docker-host ssh://... passes', async () => {
+    const r = await runTsx('chaos/cli.ts', ['api-scale', '--docker-host', DOCKER_HOST, '--target', TARGET, '--no-load', '--out-dir', outDir], { env, timeoutMs: 6 * 60_000 });
+    const m = /run folder ([^\s;]+)/.exec(r.stdout);
+    assert.ok(m, `no run folder (exit ${r.code}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    const dir = path.resolve(repoRoot, m[1]!);
+    const journal = readJson<ChaosJournal>(dir, 'journal.json');
+    const vs = readJson<Verdict[]>(dir, 'verdicts.json');
+    assert.equal(journal.status, 'completed', `${journal.error}\n${r.stdout.slice(-2000)}`);
+    assert.ok(vs.length > 0, 'no verdicts');
+    assert.deepEqual(vs.filter((v) => !v.ok), [], r.stdout.slice(-3000));
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    assert.match(JSON.stringify(journal), /ssh:\/\//);
+  });
+});
