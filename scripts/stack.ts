@@ -11,6 +11,7 @@ import { serviceStates } from './lib/swarm/state.ts';
 import { defaults } from './lib/defaults.ts';
 import fs from 'node:fs';
 import { LEGACY_STATS_PASSWORD, statsPasswordFile } from './lib/stats-password.ts';
+import { localDockerConfig, registryPasswordFile, REGISTRY_USER } from './lib/registry-auth.ts';
 
 // plain tables like every other command: cli-table3's default red/grey would go to logs and pipes too
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -46,6 +47,7 @@ program
     console.log(`TODO API       ${t.ingressUrl}/api/todo?status=TODO`);
     console.log(`HAProxy stats  ${t.statsUrl}/stats  (user ${defaults.local.statsUser}, password: ${process.env.GAMEDAY_STATS_PASSWORD ? 'GAMEDAY_STATS_PASSWORD' : fs.existsSync(statsPasswordFile()) ? `in ${statsPasswordFile()}` : `${LEGACY_STATS_PASSWORD} (a swarm created before it was generated)`})`);
     console.log(`Prometheus     ${t.statsUrl}/metrics`);
+    console.log(`Registry       http://127.0.0.1:${defaults.local.registryPort}  (user ${REGISTRY_USER}, password: in ${registryPasswordFile()}; docker CLI: DOCKER_CONFIG=${localDockerConfig()})`);
     // the full environment a user needs for the docker CLI (and for this suite) against the swarm
     const cli = dockerCliEnv(t.dockerHost);
     console.log(`Docker API     ${Object.entries(cli).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}`);
