@@ -14,6 +14,7 @@ import { hostAccessProblem } from './safety.ts';
 import { accessFor, nodeContainerNote } from './target.ts';
 import { sweepAgentServices } from './agent/sweep.ts';
 import { chaosContext } from './target.ts';
+import { bindExperiment, checkTargetOnSwarm } from './targets/index.ts';
 
 const program = addCommonOptions(
   new Command('npm run chaos --')
@@ -37,7 +38,15 @@ async function main(): Promise<number> {
     const { common } = resolveCommand(program);
     const access = accessFor(common.target);
     process.stdout.write(`swarm ${common.target.dockerHost}: node-local steps ${access.viaAgent ? 'through the chaos agent (Swarm services)' : 'in the node containers of the embedded local swarm'}\n\n`);
-    for (const e of experiments.values()) {
+    process.stdout.write(`target: ${common.app.name} (${common.app.file ?? common.app.source})\n\n`);
+    for (const roleLevel of experiments.values()) {
+      let e;
+      try {
+        e = bindExperiment(roleLevel, common.app, faults);
+      } catch (err) {
+        process.stdout.write(`${roleLevel.id.padEnd(30)} ${roleLevel.title}\n${''.padEnd(30)} does not run on this target: ${(err as Error).message}\n`);
+        continue;
+      }
       const plan = planExperiment(e, faults);
       const problem = hostAccessProblem(plan, access);
       const local = nodeContainerNote(plan, access);
@@ -73,15 +82,17 @@ async function main(): Promise<number> {
   }
 
   if (!id) throw new ConfigError('experiment: expected an experiment id (see --list), got none');
-  const exp = getExperiment(id);
+  const roleLevel = getExperiment(id);
+  const exp = bindExperiment(roleLevel, common.app, faults);
   const plan = planExperiment(exp, faults);
+  await checkTargetOnSwarm(common.target, common.app, [roleLevel]);
 
   if (o.dryRun) {
     process.stdout.write(`${formatPlan(exp, plan)}\n`);
     return dryRunPreflight([exp], [plan], common);
   }
 
-  return runLockedSession(common, { kind: 'chaos', label: exp.id, experiments: [exp], config: { experiment: exp } });
+  return runLockedSession(common, { kind: 'chaos', label: exp.id, experiments: [exp], config: { experiment: exp, target: { name: common.app.name, file: common.app.file, roles: common.app.roles } } });
 }
 
 await runMain(main);

@@ -78,6 +78,7 @@ export function runLockedSession(common: CommonOptions, spec: SessionSpec): Prom
       planFile: spec.planFile,
       experiments: spec.experiments,
       target: common.target,
+      app: common.app,
       targetReady: true,
       ledger,
       outDir: common.outDir,

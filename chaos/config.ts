@@ -66,6 +66,7 @@ export const CHAOS_FIELDS = {
   allowManager: { flag: '--allow-manager', env: 'GAMEDAY_CHAOS_ALLOW_MANAGER', fileKey: 'chaos.allowManager', expected: 'true or false', schema: boolish },
   outDir: { flag: '--out-dir', env: 'GAMEDAY_OUT_DIR', fileKey: 'chaos.outDir', expected: 'a directory path', schema: filePath },
   plan: { flag: '--plan', env: 'GAMEDAY_PLAN_FILE', fileKey: 'chaos.plan', expected: 'a path to a game-day plan (YAML)', schema: filePath },
+  targetFile: { flag: '--target-file', env: 'GAMEDAY_TARGET_FILE', fileKey: 'chaos.targetFile', expected: 'a path to a target file (YAML or JSON: roles, probe, writes, db)', schema: filePath },
 } satisfies Record<string, FieldSpec>;
 
 export type ChaosField = keyof typeof CHAOS_FIELDS;

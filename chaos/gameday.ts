@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, runMain } from '../scripts/lib/errors.ts';
 import { faults } from './faults/index.ts';
-import { DEFAULT_PLAN, loadPlan } from './gameday-plan.ts';
+import { DEFAULT_PLAN, bindPlan, loadPlan } from './gameday-plan.ts';
+import { checkTargetOnSwarm } from './targets/index.ts';
 import { runLockedSession } from './command.ts';
 import { resolveField, sourceLabel } from './config.ts';
 import { addCommonOptions, parseArgs, resolveCommand } from './options.ts';
@@ -28,18 +29,21 @@ async function main(): Promise<number> {
   const { common, sources } = resolveCommand(program);
   const planFrom = resolveField('plan', sources);
   const plan = planFrom ? loadPlan(path.resolve(planFrom.value as string), sourceLabel('plan', planFrom.from, sources.file)) : loadPlan(DEFAULT_PLAN);
-  const plans = plan.experiments.map((e) => planExperiment(e, faults));
+  // roles onto the target's services (bad role or params: exit 2 naming the plan key)
+  const experiments = bindPlan(plan, common.app, faults);
+  const plans = experiments.map((e) => planExperiment(e, faults));
+  await checkTargetOnSwarm(common.target, common.app, plan.experiments);
   if (o.dryRun) {
-    process.stdout.write(`game day ${plan.name} (${plan.file}): ${plan.experiments.length} experiments\n\n`);
-    plan.experiments.forEach((e, i) => process.stdout.write(`${formatPlan(e, plans[i]!)}\n\n`));
-    return dryRunPreflight(plan.experiments, plans, common);
+    process.stdout.write(`game day ${plan.name} (${plan.file}) on ${common.app.name} (${common.app.file ?? common.app.source}): ${experiments.length} experiments\n\n`);
+    experiments.forEach((e, i) => process.stdout.write(`${formatPlan(e, plans[i]!)}\n\n`));
+    return dryRunPreflight(experiments, plans, common);
   }
   return runLockedSession(common, {
     kind: 'gameday',
     label: plan.name,
     planFile: plan.file,
-    experiments: plan.experiments,
-    config: { plan: plan.file, experiments: plan.experiments.map((e) => e.id) },
+    experiments,
+    config: { plan: plan.file, experiments: experiments.map((e) => e.id), target: { name: common.app.name, file: common.app.file, roles: common.app.roles } },
   });
 }
 

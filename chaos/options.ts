@@ -1,6 +1,7 @@
 // Flags shared by `npm run chaos` and `npm run gameday`, validated once at the edge. Precedence:
 // flags > environment (GAMEDAY_*, DOCKER_HOST) > gameday.config.json ("chaos" section) > defaults
 // (chaos/config.ts). Errors name the flag, variable or file key, expected and got.
+import path from 'node:path';
 import { agentOptionsFromEnv } from './agent/config.ts';
 import { Command, CommanderError } from 'commander';
 import { CONFIG_ENV, CONFIG_FILE } from '../scripts/lib/config-file.ts';
@@ -8,6 +9,8 @@ import { ConfigError } from '../scripts/lib/errors.ts';
 import { CHAOS_DEFAULTS, CHAOS_FIELDS, readChaosFile, resolveField, sourceLabel, type ChaosField, type ChaosFile, type ChaosRaw, type ChaosSources } from './config.ts';
 import { resolveTargetOptions, type ResolvedTarget } from './target.ts';
 import type { LoadOptions } from './session.ts';
+import { loadTargetFile } from './targets/load.ts';
+import { TODO_TARGET, type AppTarget } from './targets/schema.ts';
 
 /** Parses argv; commander's own usage errors (unknown option, missing value) are ConfigErrors (exit 2). */
 export function parseArgs(program: Command): 'help' | 'ok' {
@@ -37,12 +40,15 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (env GAMEDAY_CHAOS_MAX_SHARE; default: per experiment, 0.5)')
     .option('--allow-manager', 'allow node faults on a manager, never the last one (env GAMEDAY_CHAOS_ALLOW_MANAGER)')
     .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${CHAOS_DEFAULTS.outDir})`)
+    .option('--target-file <file>', 'the app under test as data: its services by role, probe and write endpoints, DB facts (YAML/JSON; env GAMEDAY_TARGET_FILE; file chaos.targetFile; default: the TODO app)')
     .option('--agent-registry <host>', 'registry (host[:port]) the chaos agent image is pushed to and the swarm nodes pull from (env GAMEDAY_AGENT_REGISTRY; default: the local registry)')
     .option('--config <file>', `config file, "chaos" section and top-level "target" (env ${CONFIG_ENV}; default ./${CONFIG_FILE})`);
 }
 
 export interface CommonOptions {
   target: ResolvedTarget;
+  /** the app under test: services by role, endpoints, DB facts (chaos/targets/) */
+  app: AppTarget;
   probeRate: number;
   writeRate: number;
   load: LoadOptions;
@@ -76,8 +82,11 @@ export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; f
     envDockerHost: dockerHost?.from === 'env' ? (dockerHost.value as string) : undefined,
     dockerHostSource: dockerHost ? sourceLabel('dockerHost', dockerHost.from, sources.file) : undefined,
   });
+  const targetFile = resolveField('targetFile', sources);
+  const app = targetFile ? loadTargetFile(path.resolve(targetFile.value as string), sourceLabel('targetFile', targetFile.from, sources.file)) : TODO_TARGET;
   return {
     target,
+    app,
     probeRate: get('rate', CHAOS_DEFAULTS.probeRate),
     writeRate: get('writeRate', CHAOS_DEFAULTS.writeRate),
     load: { enabled: get('load', CHAOS_DEFAULTS.load), rate: get('loadRate', CHAOS_DEFAULTS.loadRate) },

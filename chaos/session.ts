@@ -24,6 +24,8 @@ import { accessOf, checkAllowed, checkHostAccess, checkNotDegraded, checkService
 import { steadyStateCheck, waitSteadyState } from './steady-state.ts';
 import { chaosContext, ensureTarget, steadyEnv, type ResolvedTarget } from './target.ts';
 import { verdictOk } from './verdicts.ts';
+import { replicationStatus } from './replication.ts';
+import { TODO_TARGET, type AppTarget } from './targets/schema.ts';
 import { judgeSession } from './session-results.ts';
 
 export interface LoadOptions {
@@ -38,6 +40,8 @@ export interface SessionOptions {
   planFile?: string;
   experiments: Experiment[];
   target: ResolvedTarget;
+  /** the app under test by role (chaos/targets/); default: the TODO app */
+  app?: AppTarget;
   /** the caller brought the target up already (chaos/command.ts) */
   targetReady?: boolean;
   outDir: string;
@@ -110,7 +114,14 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // 3. every run starts by undoing what a killed run left behind
   const recovered = await recoverWith(ctx, ledger, registry, identity.clusterId);
   for (const line of describeOtherSwarms(recordsOfOtherSwarms(ledger.read(), identity.clusterId))) log(line);
-  const check = steadyStateCheck(steadyEnv(ctx, o.target.ingressUrl));
+  const app = o.app ?? TODO_TARGET;
+  const baseEnv = steadyEnv(ctx, o.target.ingressUrl);
+  // replication of the target's replica service (not the TODO app's)
+  const replicaService = app.roles.dbReplicas;
+  const check = steadyStateCheck({
+    ...baseEnv,
+    replication: baseEnv.replication && ctx.nodeExec && replicaService ? ((nodeExec) => () => replicationStatus(ctx.swarm, nodeExec, replicaService))(ctx.nodeExec) : undefined,
+  });
   if (recovered.length) {
     const failed = recovered.filter((r) => !r.ok);
     if (failed.length) throw new SafetyError(`could not undo faults a previous run left: ${failed.map((r) => `${r.record.entry.name}: ${r.error}`).join('; ')}`);
@@ -195,7 +206,12 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     if (ctx.host) {
       progress.phase(o.label, 'lost-write check');
       try {
-        lostWrites = await checkLostWrites({ runDir: dir, swarm: ctx.swarm, log });
+        lostWrites = await checkLostWrites({
+          runDir: dir,
+          swarm: ctx.swarm,
+          log,
+          ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
+        });
       } catch (err) {
         lostWritesError = errText(err);
       }

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'api-bad-update',
@@ -9,14 +9,14 @@ export default defineExperiment({
     'Swarm calls every new task healthy and finishes the rollout while users get errors. The verdict must REPORT this ' +
     'downtime with its length; the undo rolls the good release back out. (TODO_EXIT_ON_SIGTERM=immediate is measured ' +
     'by api-immediate-exit-update: on this stack Swarm\'s DNS removal before SIGTERM hides it.)',
-  targets: { services: [SERVICES.api] },
+  targets: { services: [ROLE.api] },
   steadyState: STEADY,
   method: [
     {
       type: 'fault',
       fault: 'rolling-update',
       name: 'broken-release',
-      params: { service: SERVICES.api, env: { TODO_DB_USER: 'gameday_no_such_user' } },
+      params: { service: ROLE.api, env: { TODO_DB_USER: 'gameday_no_such_user' } },
       holdMs: 3_000,
     },
   ],

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'api-netem-latency',
@@ -9,13 +9,13 @@ export default defineExperiment({
     'without sch_netem), so each request it serves takes several round trips longer (nginx connection, request, DB ' +
     'query: ~0.4 s). Requests get slower (the verdict checks that they do: the fault must be visible), but none may ' +
     'fail. At 300 ms the same app times out: its DB pool fills up while every query waits three times as long.',
-  targets: { services: [SERVICES.api] },
+  targets: { services: [ROLE.api] },
   steadyState: STEADY,
   method: [
     {
       type: 'fault',
       fault: 'netem',
-      params: { service: SERVICES.api, count: 1, delayMs: 100, jitterMs: 20, maxDurationS: 300 },
+      params: { service: ROLE.api, count: 1, delayMs: 100, jitterMs: 20, maxDurationS: 300 },
       holdMs: 10_000,
     },
   ],

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'api-update-rollback',
@@ -7,9 +7,9 @@ export default defineExperiment({
   description:
     'An update whose tasks never get healthy (a healthcheck that always fails), with failure_action=rollback: Swarm ' +
     'must stop it and roll back by itself, and the old tasks keep serving meanwhile.',
-  targets: { services: [SERVICES.api] },
+  targets: { services: [ROLE.api] },
   steadyState: STEADY,
-  method: [{ type: 'fault', fault: 'bad-update', params: { service: SERVICES.api, mode: 'healthcheck' } }],
+  method: [{ type: 'fault', fault: 'bad-update', params: { service: ROLE.api, mode: 'healthcheck' } }],
   tolerances: { expectRollback: true, minAvailability: 99 },
   timing: TIMING,
 });

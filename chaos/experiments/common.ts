@@ -1,21 +1,25 @@
-// Shared pieces of the experiment definitions: the services of the TODO application (seed names)
-// and the default steady state / timing, so each experiment file states only what is its own.
+// Shared pieces of the experiment definitions: the roles they act on (mapped onto a target's
+// services by chaos/targets/bind.ts; the TODO app is the default target) and the default steady
+// state / timing, so each experiment file states only what is its own.
 import type { ExperimentInput } from '../model.ts';
+import { ROLES, type Role } from '../targets/schema.ts';
 
-export const SERVICES = {
-  primary: 'todo_mysql_master',
-  replica: 'todo_mysql_slave',
-  api: 'todo_app_api',
-  apiNginx: 'todo_app_nginx',
-  web: 'todo_frontend_web',
-  webNginx: 'todo_frontend_nginx',
-  haproxy: 'todo_ingress_haproxy',
-} as const;
+/** Experiments name roles, never services. */
+export const ROLE = {
+  primary: 'dbPrimary',
+  replica: 'dbReplicas',
+  api: 'api',
+  apiNginx: 'apiProxy',
+  web: 'web',
+  webNginx: 'webProxy',
+  haproxy: 'ingress',
+} as const satisfies Record<string, Role>;
 
-export const ALL_SERVICES = Object.values(SERVICES);
+/** every role (a target without one, e.g. no web tier, leaves it out of the steady state) */
+export const ALL_ROLES: string[] = [...ROLES];
 
 export const STEADY: NonNullable<ExperimentInput['steadyState']> = {
-  services: ALL_SERVICES,
+  services: ALL_ROLES,
   ingress: ['/api/healthz', '/'],
   replication: true,
 };

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { ALL_SERVICES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
+import { ALL_ROLES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'engine-hang',
@@ -11,7 +11,7 @@ export default defineExperiment({
     'answers 502 once its 2 s DNS cache expires, and HAProxy re-sends reads and keyed writes that got a 502 to ' +
     'another nginx (seen here: 88% availability without that retry, 91-99% in five runs with it). Undo unpauses the engine; ' +
     'Swarm then stops the tasks it had replaced.',
-  targets: { services: ALL_SERVICES },
+  targets: { services: ALL_ROLES },
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'hang-engine', params: {}, holdMs: 20_000 }],
   tolerances: { ...SILENT_NODE, minAvailability: 80 },

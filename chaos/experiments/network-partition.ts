@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'network-partition',
@@ -7,9 +7,9 @@ export default defineExperiment({
   description:
     'All non-loopback traffic of one API task is dropped (iptables in its namespace): it stays "healthy" to Swarm ' +
     '(its healthcheck runs locally) but nobody can reach it. Only the proxies\' timeouts and checks protect users.',
-  targets: { services: [SERVICES.api] },
+  targets: { services: [ROLE.api] },
   steadyState: STEADY,
-  method: [{ type: 'fault', fault: 'partition', params: { mode: 'task', service: SERVICES.api, count: 1 }, holdMs: 10_000 }],
+  method: [{ type: 'fault', fault: 'partition', params: { mode: 'task', service: ROLE.api, count: 1 }, holdMs: 10_000 }],
   tolerances: { minAvailability: 95, maxRecoveryMs: 90_000 },
   timing: TIMING,
 });

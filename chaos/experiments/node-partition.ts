@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { ALL_SERVICES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
+import { ALL_ROLES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'node-partition',
@@ -10,7 +10,7 @@ export default defineExperiment({
     'everyone else it is gone without a reset. Swarm marks it down after missed heartbeats and reschedules its tasks; ' +
     'until then the proxies\' timeouts and checks route around it. Undo reconnects it with the same address, and it ' +
     'rejoins: Swarm then shuts down the tasks it had replaced. Same tolerances as a frozen node.',
-  targets: { services: ALL_SERVICES },
+  targets: { services: ALL_ROLES },
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'partition', params: { mode: 'node' }, holdMs: 15_000 }],
   tolerances: SILENT_NODE,

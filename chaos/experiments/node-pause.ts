@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { ALL_SERVICES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
+import { ALL_ROLES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'node-pause',
@@ -13,7 +13,7 @@ export default defineExperiment({
     'a late second run a no-op); what still fails is a request already inside a frozen nginx before HAProxy drops ' +
     'it. Availability is judged on reads and writes together, writes must not black out, and no write may be ' +
     'stored twice. Undo unpauses it.',
-  targets: { services: ALL_SERVICES },
+  targets: { services: ALL_ROLES },
   steadyState: STEADY,
   method: [{ type: 'fault', fault: 'pause-node', params: {}, holdMs: 10_000 }],
   tolerances: { ...SILENT_NODE, maxRecoveryMs: 120_000 },

@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'primary-restart',
@@ -7,9 +7,9 @@ export default defineExperiment({
   description:
     'The primary is SIGKILLed; Swarm restarts it on its node with its volume. Writes fail meanwhile (that outage is ' +
     'measured and bounded); reads keep going to the replicas; no acknowledged write may be lost.',
-  targets: { services: [SERVICES.primary] },
+  targets: { services: [ROLE.primary] },
   steadyState: STEADY,
-  method: [{ type: 'fault', fault: 'restart-primary', params: { service: SERVICES.primary }, holdMs: 5_000 }],
+  method: [{ type: 'fault', fault: 'restart-primary', params: { service: ROLE.primary }, holdMs: 5_000 }],
   tolerances: { availabilityOf: 'reads', minAvailability: 99, maxWriteOutageMs: 90_000, maxRecoveryMs: 120_000 },
   timing: TIMING,
 });

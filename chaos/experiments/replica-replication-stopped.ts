@@ -1,5 +1,5 @@
 import { defineExperiment } from '../model.ts';
-import { SERVICES, STEADY, TIMING } from './common.ts';
+import { ROLE, STEADY, TIMING } from './common.ts';
 
 export default defineExperiment({
   id: 'replica-replication-stopped',
@@ -7,9 +7,9 @@ export default defineExperiment({
   description:
     'One replica stops applying the primary\'s changes while still answering reads, ever staler. The lag sampler must ' +
     'report it as lagging; the undo runs START SLAVE and it must catch up.',
-  targets: { services: [SERVICES.replica] },
+  targets: { services: [ROLE.replica] },
   steadyState: STEADY,
-  method: [{ type: 'fault', fault: 'stop-replication', params: { service: SERVICES.replica, count: 1 }, holdMs: 8_000 }],
+  method: [{ type: 'fault', fault: 'stop-replication', params: { service: ROLE.replica, count: 1 }, holdMs: 8_000 }],
   tolerances: { expectLagging: true, laggingAboveMs: 2000, minAvailability: 99 },
   timing: TIMING,
 });

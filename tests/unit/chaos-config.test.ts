@@ -102,6 +102,7 @@ const bad: Record<ChaosField, unknown> = {
   allowManager: 'sure',
   outDir: '',
   plan: 42,
+  targetFile: '',
 };
 
 function assertNamed(fn: () => unknown, label: string, value: unknown): void {

@@ -1,6 +1,8 @@
 // Deploys the four stacks onto a swarm and waits until every service has all replicas running
 // (Swarm counts a task as running only once its healthcheck passes) and replication runs.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { $ } from 'zx';
@@ -11,7 +13,8 @@ import { TimeoutError } from '../errors.ts';
 import { info, sleep } from '../log.ts';
 import { nodeExec } from '../node-exec.ts';
 import { parseLagLine } from '../../../chaos/measure/lag-parse.ts';
-import { APP_NETWORK, SECRETS, STACKS } from './stacks.ts';
+import { APP_NETWORK, SECRETS } from './stacks.ts';
+import { DEFAULT_NAMING, renderedStacks, type StackNaming } from './naming.ts';
 import { converged, listTasks, serviceStates, type ServiceState } from './state.ts';
 
 const repoRoot = path.resolve(new URL('../../../', import.meta.url).pathname);
@@ -36,18 +39,21 @@ export async function ensureSecrets(docker: Docker): Promise<void> {
   }
 }
 
-export async function deployStacks(dockerHost: string, imageEnv: Record<string, string>): Promise<void> {
+/** `naming`: the stacks under another name prefix and ingress ports (swarm/naming.ts); default: todo_*. */
+export async function deployStacks(dockerHost: string, imageEnv: Record<string, string>, naming: StackNaming = DEFAULT_NAMING): Promise<void> {
   // the nodes pull with the credential the CLI sends (--with-registry-auth), read from this
   // DOCKER_CONFIG (registry-auth.ts): the embedded registry requires auth
   const cfg = deployDockerConfig(Object.values(imageEnv));
   // dockerCliEnv: DOCKER_HOST plus the TLS env the CLI needs (DOCKER_CERT_PATH explicit, as the
   // DOCKER_CONFIG below would move the CLI's default cert folder)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-stacks-'));
   try {
-    for (const s of STACKS) {
+    for (const s of renderedStacks(repoRoot, naming, dir)) {
       await $({ quiet: true, cwd: repoRoot, env: { ...process.env, ...imageEnv, ...dockerCliEnv(dockerHost), ...(cfg.dir ? { DOCKER_CONFIG: cfg.dir } : {}) } })`docker stack deploy --with-registry-auth --resolve-image never -c ${s.file} ${s.name}`;
     }
   } finally {
     cfg.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
