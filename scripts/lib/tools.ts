@@ -106,10 +106,13 @@ export async function ensureHostPackages(): Promise<string> {
     ['chromium', 'chromium'],
     ['xmllint', 'libxml2-utils'],
     ['wrk', 'wrk'],
+    // the embedded manager's TLS certificates and ssh keys (scripts/lib/tls.ts, ssh.ts)
+    ['openssl', 'openssl'],
+    ['ssh-keygen', 'openssh-client'],
   ];
   const missing: string[] = [];
   for (const [cmd, pkg] of wanted) if (!(await commandExists(cmd))) missing.push(pkg);
-  if (!missing.length) return 'chromium, xmllint, wrk present';
+  if (!missing.length) return 'chromium, xmllint, wrk, openssl, ssh-keygen present';
   await aptInstall(missing);
   return `installed ${missing.join(', ')}`;
 }
