@@ -1,6 +1,7 @@
 // Thin handles over the Docker API (dockerode): one for the host engine, one for the swarm.
 // Every call has a timeout (a hung manager must not hang a run) and its errors name the
 // operation and the host.
+import fs from 'node:fs';
 import Docker from 'dockerode';
 import { DOCKER_HOST_EXPECTED, parseDockerHost, type DockerHostParts } from './config-errors.ts';
 import { ConfigError, DockerError } from './errors.ts';
@@ -71,6 +72,11 @@ export function dockerOptions(dockerHost: string, source = 'DOCKER_HOST', env: N
     return { protocol: 'http', host: p.host, port: p.port, agent, timeout, ...({ sshRefusals: refusals } as object) } as Docker.DockerOptions;
   }
   if (!tls) return { host: p.host, port: p.port, protocol: 'http', timeout };
+  if (tls.source.startsWith('the embedded') && !fs.existsSync(tls.dir)) {
+    // not made yet (no stack:up on this machine): building a handle must not fail, its first call
+    // does, with the hint withOperationErrors adds
+    return { host: p.host, port: p.port, protocol: 'https', timeout, ...({ missingLocalCerts: tls.dir } as object) } as Docker.DockerOptions;
+  }
   const f = readTlsDir(tls.dir, tls.source);
   return { host: p.host, port: p.port, protocol: 'https', ca: f.ca, cert: f.cert, key: f.key, timeout };
 }
@@ -108,7 +114,7 @@ export function swarmDocker(dockerHost?: string, env: NodeJS.ProcessEnv = proces
   const h = dockerHost ?? env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
   const o = dockerOptions(h, 'DOCKER_HOST', env);
   const d = newDocker(o);
-  (d.modem as unknown as { sshRefusals?: string[] }).sshRefusals = (o as { sshRefusals?: string[] }).sshRefusals;
+  Object.assign(d.modem, { sshRefusals: (o as { sshRefusals?: string[] }).sshRefusals, missingLocalCerts: (o as { missingLocalCerts?: string }).missingLocalCerts });
   return withOperationErrors(d, h);
 }
 
@@ -131,7 +137,9 @@ export function withOperationErrors(docker: Docker, host: string): Docker {
       const refusals = (modem as { sshRefusals?: string[] }).sshRefusals;
       if (refusals?.length) why = `${why}: ${refusals.at(-1)}`;
       // a TLS-only engine answers plain HTTP with 400 and this text: say what to set
-      if (/HTTP request to an HTTPS server/i.test(why)) why += ' (the engine wants TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)';
+      const missing = (modem as { missingLocalCerts?: string }).missingLocalCerts;
+      if (missing) why += ` (the embedded local swarm's client certificate is not in ${missing}: npm run stack:up makes it)`;
+      else if (/HTTP request to an HTTPS server/i.test(why)) why += ' (the engine wants TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)';
       else if (host === LOCAL_MANAGER_DOCKER_HOST && readManagerApiMode() === 'tcp' && /EPROTO|wrong version number|ECONNRESET|socket hang up/i.test(why)) {
         why += ` (this manager was created before its API had TLS: npm run stack:down && npm run stack:up)`;
       }

@@ -211,7 +211,9 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
   let ready: Promise<Client> | undefined;
   let open = 0;
   let idle: NodeJS.Timeout | undefined;
-  const drop = () => {
+  // only the current connection's end forgets it (a late 'close' of an old one must not)
+  const drop = (c: Client) => {
+    if (conn !== c) return;
     conn = undefined;
     ready = undefined;
   };
@@ -222,10 +224,11 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
     ready = new Promise<Client>((resolve, reject) => {
       c.once('ready', () => resolve(c));
       c.once('error', (err: Error) => {
-        drop();
+        drop(c);
         reject(err);
       });
-      c.once('close', drop);
+      c.once('end', () => drop(c));
+      c.once('close', () => drop(c));
       c.connect({
         host: target.host,
         port: target.port,
@@ -239,24 +242,36 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
     });
     return ready;
   };
-  (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-    if (idle) clearTimeout(idle);
-    connect().then(
-      (c) =>
+  const channel = (c: Client): Promise<Duplex> =>
+    new Promise<Duplex>((resolve, reject) => {
+      try {
         c.exec('docker system dial-stdio', (err, stream) => {
-          if (err) return cb(err);
+          if (err) return reject(err);
           open++;
           stream.once('close', () => {
             if (--open > 0) return;
             idle = setTimeout(() => {
-              if (open === 0 && conn === c) c.end();
+              if (open !== 0 || conn !== c) return;
+              drop(c); // forget it first: a request arriving now opens a new connection
+              c.end();
             }, IDLE_CLOSE_MS);
             idle.unref();
           });
-          cb(null, asSocket(stream));
-        }),
-      (err: Error) => cb(err),
-    );
+          resolve(asSocket(stream));
+        });
+      } catch (err) {
+        // exec throws "Not connected" on a connection that just ended
+        drop(c);
+        reject(err);
+      }
+    });
+  (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
+    if (idle) clearTimeout(idle);
+    const once = () => connect().then(channel);
+    once()
+      // a connection that ended between two requests: one fresh connection, then give up
+      .catch((err: Error) => (/Not connected/i.test(String(err?.message)) ? once() : Promise.reject(err)))
+      .then((stream) => cb(null, stream), (err: Error) => cb(err));
     return undefined;
   };
   return agent;

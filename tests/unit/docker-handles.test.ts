@@ -10,13 +10,13 @@ import { waitFor } from '../../chaos/swarm.ts';
 
 test('hostDocker uses the local socket whatever DOCKER_HOST says; swarmDocker follows it', () => {
   const saved = process.env.DOCKER_HOST;
-  process.env.DOCKER_HOST = 'tcp://127.0.0.1:12375';
+  process.env.DOCKER_HOST = 'tcp://10.0.0.9:12375'; // not the embedded default (its TLS files are not needed here)
   try {
     const host = hostDocker().modem as unknown as { socketPath?: string; host?: string };
     assert.equal(host.host, undefined);
     assert.equal(host.socketPath, '/var/run/docker.sock');
     const swarm = swarmDocker().modem as unknown as { host?: string; port?: number };
-    assert.equal(swarm.host, '127.0.0.1');
+    assert.equal(swarm.host, '10.0.0.9');
     assert.equal(Number(swarm.port), 12375);
   } finally {
     if (saved === undefined) delete process.env.DOCKER_HOST;

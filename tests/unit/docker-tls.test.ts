@@ -14,7 +14,7 @@ import { dockerCliEnv, dockerOptions, swarmDocker } from '../../scripts/lib/dock
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { LOCAL_MANAGER_DOCKER_HOST } from '../../scripts/lib/local-swarm-names.ts';
 import { hostVerifier, knownHostsName, knownKeysFor, sshAuthFromEnv } from '../../scripts/lib/ssh.ts';
-import { ensureLocalSwarmCerts, localClientCertDir, localServerCertDir, readManagerApiMode, writeManagerApiMode } from '../../scripts/lib/tls.ts';
+import { PLAIN_MANAGER_ALLOWED, ensureLocalSwarmCerts, localClientCertDir, localServerCertDir, readManagerApiMode, writeManagerApiMode } from '../../scripts/lib/tls.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 
 function tmp(): string {
@@ -79,7 +79,7 @@ test('bad TLS values: ConfigError exit 2 naming the variable, expected and got, 
   }
 });
 
-test('the embedded default uses its own client certificate, unless its manager predates TLS; env TLS wins', () => {
+test('the embedded default uses its own client certificate, unless its manager predates TLS; env TLS wins', async () => {
   const state = tmp();
   const env = { GAMEDAY_STATE_DIR: state };
   fs.mkdirSync(localClientCertDir(env), { recursive: true });
@@ -95,10 +95,23 @@ test('the embedded default uses its own client certificate, unless its manager p
   // the user's DOCKER_TLS_VERIFY/DOCKER_CERT_PATH beat the embedded default's files (as with docker -H)
   const mine = certDir();
   assert.equal(String((dockerOptions(LOCAL_MANAGER_DOCKER_HOST, 'x', { ...env, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: mine }) as any).cert), 'cert.pem content');
-  // a manager created before TLS (ensureNodes wrote 'tcp'): plain, and the CLI env clears TLS vars
+  // a manager created before TLS (ensureNodes wrote 'tcp'): plain while PLAIN_MANAGER_ALLOWED (the
+  // CLI env then clears the TLS vars); once TLS is final, TLS regardless (and ensureNodes refuses it)
   writeManagerApiMode('tcp', env);
-  assert.equal((dockerOptions(LOCAL_MANAGER_DOCKER_HOST, 'x', env) as any).protocol, 'http');
-  assert.deepEqual(dockerCliEnv(LOCAL_MANAGER_DOCKER_HOST, env), { DOCKER_HOST: LOCAL_MANAGER_DOCKER_HOST, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined });
+  if (PLAIN_MANAGER_ALLOWED) {
+    assert.equal((dockerOptions(LOCAL_MANAGER_DOCKER_HOST, 'x', env) as any).protocol, 'http');
+    assert.deepEqual(dockerCliEnv(LOCAL_MANAGER_DOCKER_HOST, env), { DOCKER_HOST: LOCAL_MANAGER_DOCKER_HOST, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined });
+  } else {
+    assert.equal((dockerOptions(LOCAL_MANAGER_DOCKER_HOST, 'x', env) as any).protocol, 'https');
+  }
+  // no certificates made yet (no stack:up here): the handle builds, its calls fail naming stack:up
+  const bare = { GAMEDAY_STATE_DIR: tmp() };
+  if (!PLAIN_MANAGER_ALLOWED) {
+    await assert.rejects(swarmDocker(LOCAL_MANAGER_DOCKER_HOST, bare).info(), /client certificate is not in .*npm run stack:up makes it/);
+  }
+  writeManagerApiMode('tls', bare);
+  fs.rmSync(localClientCertDir(bare), { recursive: true, force: true });
+  await assert.rejects(swarmDocker(LOCAL_MANAGER_DOCKER_HOST, bare).info(), /client certificate is not in .*npm run stack:up makes it/);
   // the helper a remote test uses follows the manager's mode
   assert.deepEqual(remoteSwarmEnv(env), { DOCKER_HOST: 'tcp://localhost:12375' });
   writeManagerApiMode('tls', env);
