@@ -1,12 +1,23 @@
-// The default game day on the embedded default (`npm run gameday`): every fault kind once under
-// continuous load, completed within CI's budget, one verdict set per experiment, zero lost
-// acknowledged writes, and the swarm back at its steady state afterwards. A bad plan file is
-// refused naming the entry, before anything is touched.
+// The default game day against a staging swarm (issue 11): the local swarm addressed as a remote
+// one (tests/helpers/remote-swarm.ts: no host engine, no node containers; node-local steps go
+// through the chaos agent), with the TODO app deployed a second time under other stack/service
+// names and ingress ports (gdx_*, :8080 on the manager) and described by a target file, as a user
+// describes their own app. Every experiment of the default plan the remote mode supports runs and
+// passes as on the embedded default; one verdict set per experiment, within CI's budget; the
+// renamed copy is at its steady state afterwards and is then removed (the default deployment is
+// left as it was for the later tests). Bad plan and target files are refused naming the key,
+// before anything is touched.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import YAML from 'yaml';
 import { loadPlan, DEFAULT_PLAN } from '../../chaos/gameday-plan.ts';
+import { faults } from '../../chaos/faults/index.ts';
+import { needsNodeContainers } from '../../chaos/faults/types.ts';
+import { planExperiment } from '../../chaos/plan.ts';
+import { bindExperiment, TODO_TARGET } from '../../chaos/targets/index.ts';
+import { servicesState } from '../../chaos/swarm.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
 import { isComplete, readJson, type GamedayJournal, type LostWriteResult, type RunMeta, type Verdict } from '../../scripts/lib/run-folder.ts';
@@ -14,31 +25,91 @@ import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
 import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
+import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
+import { RENAMED, deployRenamed, removeRenamed, renamedServices, writeTargetFile } from '../helpers/renamed-stack.ts';
 
-const target = localTarget();
-const swarm = swarmDocker(target.dockerHost);
+const local = localTarget();
+const localSwarm = swarmDocker(local.dockerHost);
+const remoteEnv = remoteSwarmEnv();
+const swarm = swarmDocker(remoteEnv.DOCKER_HOST, { ...process.env, ...remoteEnv });
 const outDir = path.join(repoRoot, 'test-artifacts', 'gameday');
-const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), NO_COLOR: '1' };
-/** CI gives the whole suite 90 min; the game day's share of it (17 experiments took ~11 min here) */
-const BUDGET_MS = 18 * 60_000;
+const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), NO_COLOR: '1', ...remoteEnv };
+/** CI gives the whole suite 90 min; the game day's share of it (17 experiments took ~12 min on the embedded default) */
+const BUDGET_MS = 20 * 60_000;
+const services = renamedServices();
 
-describe('npm run gameday on the embedded default', () => {
+let targetFile = '';
+let ingressUrl = '';
+let remote: string[] = [];
+
+/** The plan a staging swarm runs: the default plan without the experiments that need the node containers. */
+function remotePlanFile(): { file: string; ids: string[]; left: string[] } {
+  const plan = loadPlan(DEFAULT_PLAN);
+  const raw = YAML.parse(fs.readFileSync(DEFAULT_PLAN, 'utf8')) as { experiments: ({ experiment: string } | string)[] };
+  const local = new Set(
+    plan.experiments
+      .filter((e) => planExperiment(bindExperiment(e, TODO_TARGET, faults), faults).some((s) => s.fault && needsNodeContainers(s.fault, s.params)))
+      .map((e) => e.id),
+  );
+  const entries = raw.experiments.filter((x) => !local.has(typeof x === 'string' ? x : x.experiment));
+  const file = path.join(outDir, 'remote-plan.yaml');
+  fs.writeFileSync(file, YAML.stringify({ name: 'default-remote', description: 'the default plan, minus what needs the node containers', experiments: entries }));
+  return { file, ids: entries.map((x) => (typeof x === 'string' ? x : x.experiment)), left: [...local] };
+}
+
+describe('npm run gameday on a staging swarm: remote address, the app under other names, described by a target file', () => {
   before(async () => {
     await ensureLocalStack();
     fs.mkdirSync(outDir, { recursive: true });
+    // setup, as the user's own deployment: the renamed copy beside the default
+    await deployRenamed(local.dockerHost, localSwarm);
+    targetFile = writeTargetFile(outDir);
+    // the ingress as a remote user reaches it: the manager's address, the copy's published port
+    const manager = (await swarm.listNodes()).find((n) => n.ManagerStatus?.Leader);
+    const addr = manager?.ManagerStatus?.Addr?.split(':')[0] ?? manager?.Status?.Addr;
+    assert.ok(addr, 'the manager has an address');
+    ingressUrl = `http://${addr}:${RENAMED.appPort}`;
+    remote = ['--docker-host', remoteEnv.DOCKER_HOST, '--target', ingressUrl, '--target-file', targetFile];
+  });
+
+  after(async () => {
+    // the later tests use the default deployment only
+    await removeRenamed(local.dockerHost, localSwarm);
   });
 
   it('a bad plan file is refused naming the entry, before anything is touched', async () => {
     const file = path.join(outDir, 'bad-plan.yaml');
     fs.writeFileSync(file, 'name: bad\nexperiments:\n  - api-kill-task\n  - experiment: api-kill-tsk\n');
-    const r = await runTsx('chaos/gameday.ts', ['--plan', file, '--out-dir', outDir], { env, timeoutMs: 120_000 });
+    const r = await runTsx('chaos/gameday.ts', ['--plan', file, '--out-dir', outDir, ...remote], { env, timeoutMs: 120_000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /bad-plan\.yaml: experiments\[1\]\.experiment: expected one of .*got "api-kill-tsk"/);
+    // a plan naming a service instead of a role
+    fs.writeFileSync(file, 'name: bad\nexperiments:\n  - id: my-kill\n    title: kill\n    method:\n      - { type: fault, fault: kill-tasks, params: { service: gdx_app_api, count: 1 } }\n');
+    const r2 = await runTsx('chaos/gameday.ts', ['--plan', file, '--out-dir', outDir, ...remote], { env, timeoutMs: 120_000 });
+    assert.equal(r2.code, 2, r2.stderr);
+    assert.match(r2.stderr, /bad-plan\.yaml: experiments\[0\]: method\[0\]: params\.service: expected a role, one of ingress, .*got "gdx_app_api"/);
   });
 
-  it('the default plan completes within budget with a verdict per experiment and zero lost acknowledged writes', { timeout: BUDGET_MS + 5 * 60_000 }, async () => {
-    const plan = loadPlan(DEFAULT_PLAN);
-    const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir], { env, timeoutMs: BUDGET_MS + 4 * 60_000 });
+  it('a target file naming a missing service or an unknown role is refused naming the key, before anything is touched', async () => {
+    const before = (await swarm.listServices()).map((s) => s.Spec?.Name).sort();
+    const missing = path.join(outDir, 'target-missing.json');
+    fs.writeFileSync(missing, JSON.stringify({ name: 'typo', roles: { ...services, api: 'gdx_app_apx' } }));
+    const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir, ...remote, '--target-file', missing], { env, timeoutMs: 120_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /target file .*target-missing\.json: roles\.api: expected a service of this swarm \(.*gdx_app_api.*\), got "gdx_app_apx"/);
+    assert.doesNotMatch(r.stdout, /run folder/);
+    const unknown = path.join(outDir, 'target-unknown.json');
+    fs.writeFileSync(unknown, JSON.stringify({ name: 'typo', roles: { ...services, cache: 'gdx_cache' } }));
+    const r2 = await runTsx('chaos/cli.ts', ['api-kill-task', '--out-dir', outDir, ...remote, '--target-file', unknown], { env, timeoutMs: 120_000 });
+    assert.equal(r2.code, 2, r2.stderr);
+    assert.match(r2.stderr, /target-unknown\.json: roles\.cache: unknown key; expected one of ingress, api, .*got "cache"/);
+    assert.deepEqual((await swarm.listServices()).map((s) => s.Spec?.Name).sort(), before, 'no service was created or removed');
+  });
+
+  it('every experiment of the default plan the remote mode supports runs on the renamed app and passes, within budget', { timeout: BUDGET_MS + 5 * 60_000 }, async () => {
+    const plan = remotePlanFile();
+    assert.ok(plan.ids.length >= 15, `the remote mode runs ${plan.ids.length} of 17 (left out: ${plan.left.join(', ')})`);
+    const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir, '--plan', plan.file, ...remote], { env, timeoutMs: BUDGET_MS + 4 * 60_000 });
     fs.writeFileSync(path.join(outDir, 'gameday-output.txt'), `${r.stdout}\n--- stderr ---\n${r.stderr}`);
     const m = /run folder ([^\s;]+)/.exec(r.stdout);
     assert.ok(m, `no run folder reported (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
@@ -47,39 +118,57 @@ describe('npm run gameday on the embedded default', () => {
     const meta = readJson<RunMeta>(dir, 'run.json');
     assert.equal(meta.kind, 'gameday');
     assert.equal(meta.status, 'completed', `${meta.failures?.join('\n')}`);
+    assert.equal(meta.target.dockerHost, remoteEnv.DOCKER_HOST);
+    assert.equal(meta.target.embedded, false, 'the swarm was addressed as a remote one');
 
     const gd = readJson<GamedayJournal>(dir, 'gameday.json');
-    assert.deepEqual(gd.experiments.map((j) => j.experiment), plan.experiments.map((e) => e.id), 'every experiment of the plan ran, in order');
+    assert.deepEqual(gd.experiments.map((j) => j.experiment), plan.ids, 'every experiment of the plan ran, in order');
     for (const j of gd.experiments) {
       assert.equal(j.status, 'completed', `${j.experiment}: ${j.error}`);
       assert.ok(j.rollbacks.every((x) => x.ok), `${j.experiment}: ${JSON.stringify(j.rollbacks)}`);
       assert.equal(j.steadyStateAfter?.ok, true, `${j.experiment}: steady state after: ${j.steadyStateAfter?.details.join('; ')}`);
     }
+    // the faults acted on the renamed services, never on the default deployment's
+    const journal = fs.readFileSync(path.join(dir, 'gameday.json'), 'utf8');
+    assert.match(journal, /kill-tasks:gdx_app_api/);
+    assert.doesNotMatch(journal, /todo_(app|frontend|mysql|ingress)_/, 'no todo_* service named in the journal');
     const verdicts = readJson<Verdict[]>(dir, 'verdicts.json');
-    for (const e of plan.experiments) assert.ok(verdicts.filter((v) => v.experiment === e.id).length >= 3, `${e.id} has its verdicts`);
+    for (const id of plan.ids) assert.ok(verdicts.filter((v) => v.experiment === id).length >= 3, `${id} has its verdicts`);
 
-    const lost = readJson<LostWriteResult>(dir, 'writes-check.json');
-    assert.ok(lost.acknowledged > 100, `writes were made throughout (${lost.acknowledged} acknowledged)`);
-    assert.deepEqual(lost.lost, [], 'no acknowledged write lost');
-    assert.deepEqual(lost.unexpected, []);
-    const v = verdicts.find((x) => x.experiment === 'gameday' && /write lost/.test(x.tolerance));
-    assert.equal(v?.ok, true, JSON.stringify(v));
+    // lost writes: the read-back from every DB server of the renamed app. Through the remote
+    // path it needs the in-swarm measurement (issue 11, another part); until it is there the
+    // verdict must say it was not checked, never pass silently.
+    const lostVerdict = verdicts.find((x) => x.experiment === 'gameday' || /write lost/.test(x.tolerance));
+    const checked = fs.existsSync(path.join(dir, 'writes-check.json'));
+    if (checked) {
+      const lost = readJson<LostWriteResult>(dir, 'writes-check.json');
+      assert.ok(lost.acknowledged > 100, `writes were made throughout (${lost.acknowledged} acknowledged)`);
+      assert.deepEqual(lost.lost, [], 'no acknowledged write lost');
+      assert.deepEqual(lost.unexpected, []);
+    } else {
+      const v = verdicts.find((x) => /write lost/.test(x.tolerance));
+      assert.ok(v && !v.ok && /not checked/.test(v.actual), `the lost-write verdict says it was not checked: ${JSON.stringify(lostVerdict)}`);
+    }
 
     assert.ok(r.ms < BUDGET_MS, `the game day took ${Math.round(r.ms / 1000)} s, budget ${BUDGET_MS / 1000} s`);
     assert.ok(fs.existsSync(path.join(dir, 'k6-summary.json')), 'the k6 load ran in the background');
-    // tolerances the stack misses are findings, not test failures; the exit code must say so, though
     const failed = verdicts.filter((x) => !x.ok);
     assert.equal(r.code, failed.length ? 1 : 0, `the exit code follows the verdicts: ${JSON.stringify(failed, null, 1)}`);
     for (const f of failed) assert.ok(r.stdout.includes(f.experiment), `failing verdict ${f.experiment} is in the table`);
     assert.ok(!failed.some((f) => /run completed|every fault undone|steady state after/.test(f.tolerance)), JSON.stringify(failed, null, 1));
+    // passes as today: what fails is only what the remote path cannot measure yet
+    const unexpected = failed.filter((f) => !(/write lost/.test(f.tolerance) && !checked) && !/lag/.test(f.tolerance));
+    fs.writeFileSync(path.join(outDir, 'gameday-failed-verdicts.json'), JSON.stringify(failed, null, 1));
+    assert.deepEqual(unexpected, [], 'every tolerance passes but the measurements the remote path does not have yet');
   });
 
-  it('leaves the swarm at its steady state', async () => {
-    await eventually(async () => converged(await serviceStates(swarm)), 180_000, 'every service converged', 1000);
+  it('leaves the renamed app and the default deployment at their steady state', async () => {
+    await eventually(async () => (await servicesState(swarm, Object.values(services))).every((s) => s.ok), 180_000, 'every gdx_* service at desired replicas', 1000);
     await eventually(async () => {
-      const reps = await replicationStatus(swarm, nodeExec);
+      const reps = await replicationStatus(localSwarm, nodeExec, services.dbReplicas);
       return reps.length === 2 && reps.every((x) => x.ioRunning && x.sqlRunning);
-    }, 120_000, 'replication running on both replicas', 1000);
+    }, 120_000, 'replication running on both replicas of the renamed app', 1000);
+    await eventually(async () => converged(await serviceStates(localSwarm)), 180_000, 'every service of the default deployment converged', 1000);
     const nodes = await swarm.listNodes();
     assert.ok(nodes.every((n) => n.Status?.State === 'ready' && n.Spec?.Availability === 'active'), JSON.stringify(nodes.map((n) => [n.Description?.Hostname, n.Status?.State, n.Spec?.Availability])));
   });
