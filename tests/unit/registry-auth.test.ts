@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   authFromDockerConfig,
   createServiceWithAuth,
@@ -24,8 +24,12 @@ import {
 import { defaults } from '../../scripts/lib/defaults.ts';
 import { ensureImageOnce, nodeImageRef } from '../../scripts/lib/swarm/push-image.ts';
 
+const roots: string[] = [];
+after(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+
 function tmpEnv(): NodeJS.ProcessEnv {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-regauth-'));
+  roots.push(root);
   fs.mkdirSync(path.join(root, 'home', '.docker'), { recursive: true });
   return { GAMEDAY_STATE_DIR: path.join(root, 'state'), HOME: path.join(root, 'home') };
 }
