@@ -5,14 +5,16 @@
 // both sides alike). Blocks are paired with their neighbour of the other side: (0,1), (3,2),
 // (4,5), (7,6), ... A pair shares the machine's state of those few seconds.
 //
-// Statistic: T = ln p95(B) - ln p95(A) over all requests of the kept pairs (pooled, so each
-// p95 rests on thousands of requests, not a block's hundred).
+// Statistic: per pair d = ln p95(B block) - ln p95(A block); T = mean of d. The machine's state
+// of those seconds multiplies both blocks and cancels in d (a pooled p95 over the whole run
+// would instead be dominated by whichever side happened to catch the slowest seconds).
 // Evidence: a paired permutation test. Under "no difference" the two labels of a pair are
-// exchangeable, so flipping the labels of random pairs draws from T's null distribution while
-// keeping the pairing (the machine noise) intact. p = share of flips with T* >= T. With a margin,
-// B's samples are first divided by (1 + margin): "slower by more than the margin?".
-// Effect: the ratio p95(B)/p95(A) must also reach 1 + minEffect, and a block bootstrap over
-// pairs gives its confidence interval for the report.
+// exchangeable, so d is as likely -d: random sign flips draw from T's null distribution.
+// p = share of flips with T* >= T. With a margin, d is first lowered by ln(1 + margin):
+// "slower by more than the margin?".
+// Effect: the ratio exp(T) (geometric mean of the per-pair p95 ratios) must also reach
+// 1 + minEffect; a bootstrap over pairs gives its confidence interval. The pooled p95 of each
+// side is reported next to it.
 // Calibration: an A/A phase (the baseline on both sides) measures the bias between the two
 // routes; a positive one becomes the margin so a slower route is not blamed on the candidate.
 import { quantileSorted, rng } from './stats.ts';
@@ -56,7 +58,7 @@ export interface AbParams {
   seed: number;
 }
 
-export const AB_DEFAULTS: AbParams = { alpha: 0.01, minEffect: 0.05, margin: 0, warmupBlocks: 2, q: 0.95, permutations: 2000, bootstrap: 1000, minPerBlock: 10, seed: 12 };
+export const AB_DEFAULTS: AbParams = { alpha: 0.01, minEffect: 0.05, margin: 0, warmupBlocks: 2, q: 0.95, permutations: 10000, bootstrap: 2000, minPerBlock: 10, seed: 12 };
 
 export interface AbDecision {
   params: AbParams;
@@ -66,7 +68,7 @@ export interface AbDecision {
   /** pooled quantile per side, ms */
   a: { p50: number | null; p95: number | null; p99: number | null };
   b: { p50: number | null; p95: number | null; p99: number | null };
-  /** p95(B)/p95(A) (the chosen quantile) */
+  /** geometric mean over pairs of p95(B block)/p95(A block) (the chosen quantile) */
   ratio: number | null;
   /** bootstrap 95 % interval of the ratio */
   ci: [number, number] | null;
@@ -99,7 +101,6 @@ function sortedOf(parts: Float64Array[]): Float64Array {
 export function abDecide(blocks: readonly (readonly number[])[], params: AbParams = AB_DEFAULTS, errors: { A: number; B: number } = { A: 0, B: 0 }): AbDecision {
   for (const [k, v] of Object.entries({ alpha: params.alpha, minEffect: params.minEffect, margin: params.margin, q: params.q }))
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`${k}: expected a finite number >= 0, got ${v}`);
-  const shrink = 1 / (1 + params.margin);
   const pairs: { a: Float64Array; b: Float64Array }[] = [];
   for (const [ia, ib] of blockPairs(blocks.length)) {
     if (ia < params.warmupBlocks || ib < params.warmupBlocks) continue;
@@ -131,30 +132,22 @@ export function abDecide(blocks: readonly (readonly number[])[], params: AbParam
   }
   const qa = q(allA, params.q)!;
   const qb = q(allB, params.q)!;
-  base.ratio = qb / qa;
-
-  // permutation null: flip the labels of random pairs; B side shrunk by the margin
-  const shrunkB = pairs.map((p) => (shrink === 1 ? p.b : p.b.map((v) => v * shrink)));
-  const tOf = (flip: (i: number) => boolean) => {
-    const sa: Float64Array[] = [];
-    const sb: Float64Array[] = [];
-    pairs.forEach((p, i) => {
-      if (flip(i)) {
-        sa.push(shrunkB[i]);
-        sb.push(p.a);
-      } else {
-        sa.push(p.a);
-        sb.push(shrunkB[i]);
-      }
-    });
-    return Math.log(q(sortedOf(sb), params.q)!) - Math.log(q(sortedOf(sa), params.q)!);
-  };
+  // per pair: d = ln p95(B) - ln p95(A); the margin shifts B down. The machine factor of those
+  // seconds is in both terms and cancels.
+  const lm = Math.log(1 + params.margin);
+  const raw = pairs.map((p) => Math.log(q(p.b.slice().sort(), params.q)!) - Math.log(q(p.a.slice().sort(), params.q)!));
+  const d = raw.map((x) => x - lm);
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const tObs = mean(d);
+  base.ratio = Math.exp(mean(raw));
+  // sign flips: under "no difference beyond the margin" each pair's d is as likely negative
   const rand = rng(params.seed);
-  const tObs = tOf(() => false);
   let atLeast = 0;
   let atMost = 0;
   for (let k = 0; k < params.permutations; k++) {
-    const t = tOf(() => rand() < 0.5);
+    let t = 0;
+    for (const x of d) t += rand() < 0.5 ? -x : x;
+    t /= d.length;
     if (t >= tObs - 1e-12) atLeast++;
     if (t <= tObs + 1e-12) atMost++;
   }
@@ -162,17 +155,18 @@ export function abDecide(blocks: readonly (readonly number[])[], params: AbParam
   const pLess = (1 + atMost) / (1 + params.permutations);
   base.pValue = pGreater;
 
-  // bootstrap over pairs for the ratio's interval (unshrunk: the ratio as measured)
+  // bootstrap over pairs for the ratio's interval (as measured, without the margin)
   const ratios: number[] = [];
   for (let k = 0; k < params.bootstrap; k++) {
-    const pick = pairs.map(() => pairs[Math.floor(rand() * pairs.length)]);
-    ratios.push(q(sortedOf(pick.map((p) => p.b)), params.q)! / q(sortedOf(pick.map((p) => p.a)), params.q)!);
+    let t = 0;
+    for (let j = 0; j < raw.length; j++) t += raw[Math.floor(rand() * raw.length)];
+    ratios.push(Math.exp(t / raw.length));
   }
   ratios.sort((x, y) => x - y);
   base.ci = [quantileSorted(ratios, 0.025)!, quantileSorted(ratios, 0.975)!];
 
   const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
-  const what = `p${Math.round(params.q * 100)} ${qa.toFixed(2)} -> ${qb.toFixed(2)} ms (${pct(base.ratio)}, 95% CI ${pct(base.ci[0])}..${pct(base.ci[1])}, p=${pGreater.toPrecision(2)}, ${pairs.length} block pairs${params.margin ? `, margin ${(params.margin * 100).toFixed(1)}%` : ''})`;
+  const what = `p${Math.round(params.q * 100)} ${qa.toFixed(2)} -> ${qb.toFixed(2)} ms, per-pair ratio ${pct(base.ratio)} (95% CI ${pct(base.ci[0])}..${pct(base.ci[1])}, p=${pGreater.toPrecision(2)}, ${pairs.length} block pairs${params.margin ? `, margin ${(params.margin * 100).toFixed(1)}%` : ''})`;
   if (pGreater <= params.alpha && base.ratio >= 1 + params.minEffect) {
     base.outcome = 'regression';
     base.regressed = true;

@@ -51,10 +51,10 @@ export function buildAbProgram(): Command {
   return new Command('ab')
     .description('A/B regression check of two API images side by side on the swarm (exit 1 on regression)')
     .option('--baseline <image>', 'baseline API image as the nodes pull it (default: the image todo_app_api runs)')
-    .option('--candidate <image>', 'candidate API image')
+    .option('--candidate <image>', 'candidate API image ("baseline": the baseline on both sides, an A/A run)')
     .addOption(new Option('--candidate-delay-ms <ms>', 'candidate = the baseline with this planted delay per request (stack/ab/ab-delay.cjs)').argParser(num('--candidate-delay-ms', 0, 10_000)))
-    .addOption(new Option('--blocks <n>', 'blocks per phase (A B B A …; a multiple of 4)').default(40).argParser(num('--blocks', 8, 2000, true)))
-    .addOption(new Option('--block-ms <ms>', 'length of one block').default(2000).argParser(num('--block-ms', 250, 60_000, true)))
+    .addOption(new Option('--blocks <n>', 'blocks per phase (A B B A …; a multiple of 4)').default(160).argParser(num('--blocks', 8, 2000, true)))
+    .addOption(new Option('--block-ms <ms>', 'length of one block').default(1000).argParser(num('--block-ms', 250, 60_000, true)))
     .addOption(new Option('--rate <n>', 'requests per second (open model)').default(60).argParser(num('--rate', 1, 2000)))
     .option('--no-calibrate', 'skip the A/A phase (margin 0 unless --margin)')
     .addOption(new Option('--margin <ratio>', 'fixed route-bias margin instead of the A/A one (0.02 = 2 %)').argParser(num('--margin', 0, 1)))
@@ -91,7 +91,8 @@ export async function runAb(o: AbOpts): Promise<AbResult> {
   const session = await openSession({ routeHost: o.routeHost, portA: o.portA, portB: o.portB, outDir: o.outDir });
   try {
     const baseline = o.baseline ?? (await defaultBaseline(session.docker));
-    const candidate = o.candidate ?? (await ensureDelayImage(baseline, o.candidateDelayMs!));
+    // --candidate baseline: the baseline image on both sides (an A/A run)
+    const candidate = o.candidate === 'baseline' ? baseline : (o.candidate ?? (await ensureDelayImage(baseline, o.candidateDelayMs!)));
     if (o.candidateDelayMs !== undefined) info(`planted candidate (+${o.candidateDelayMs} ms per request): ${candidate}`);
     const params: AbParams = { ...AB_DEFAULTS, alpha: o.alpha, minEffect: o.minEffect, margin: o.margin ?? 0 };
     const phases: AbPhaseResult[] = [];

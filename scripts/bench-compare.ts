@@ -6,7 +6,9 @@
 //   detection rate   = share of pairs flagged after slowing the candidate's latency samples
 //                      (every per-bucket value and aggregate) by --slowdown (default 1.2 = +20 %).
 // Also prints the rule without its noise margin and a bare "p95 +10 %" rule on the same pairs, and
-// the run-to-run spread it measured. Runtime is bounded: --runs (max 12) x (duration + setup),
+// the run-to-run spread it measured.
+// --ab: instead, both rules on real samples with real planted slowdowns, from one A/B session on
+// the swarm (scripts/ab/bench.ts: A/A, then +5/10/20 % of p95 per request; see README). Runtime is bounded: --runs (max 12) x (duration + setup),
 // each k6 run killed after duration + 3 min. --from reuses existing run folders instead of running.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { median } from '../reports/stats.ts';
 import { defaults } from './lib/defaults.ts';
 import { ConfigError, ExitCode, UnreachableError, runMain } from './lib/errors.ts';
 import { info, ok, step, warn } from './lib/log.ts';
+import { runAbBench } from './ab/bench.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +36,13 @@ interface Opts {
   outDir: string;
   from?: string[];
   loadArg: string[];
+  ab?: boolean;
+  abFrom?: string;
+  abBlocks: number;
+  abWindow: number;
+  abBlockMs: number;
+  abRate: number;
+  abSlowdowns: number[];
 }
 
 function int(flag: string, min: number, max: number) {
@@ -114,6 +124,17 @@ async function main(argv: string[]): Promise<number> {
     .option('--out-dir <dir>', 'where the run folders go', path.join('test-artifacts', 'bench-compare', new Date().toISOString().replace(/[:.]/g, '-')))
     .option('--from <dirs...>', 'use these existing run folders instead of running k6')
     .option('--load-arg <arg>', 'extra flag for npm run load, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--ab-from <dir>', 're-analyse the samples of an earlier --ab run (its --out-dir)')
+    .option('--ab', 'measure the A/B rule and the run-vs-baseline rule on real A/B samples with planted slowdowns (npm run ab\'s stack)')
+    .addOption(new Option('--ab-blocks <n>', 'blocks per phase (--ab)').default(160).argParser(int('--ab-blocks', 16, 2000)))
+    .addOption(new Option('--ab-window <n>', 'blocks per trial window, a multiple of 4 (--ab)').default(32).argParser(int('--ab-window', 20, 2000)))
+    .addOption(new Option('--ab-block-ms <ms>', 'block length (--ab)').default(1000).argParser(int('--ab-block-ms', 250, 60_000)))
+    .addOption(new Option('--ab-rate <n>', 'requests/s (--ab)').default(60).argParser(int('--ab-rate', 1, 2000)))
+    .addOption(new Option('--ab-slowdowns <list>', 'planted delays as shares of the baseline p95 (--ab)').default([0.05, 0.1, 0.2]).argParser((v: string) => {
+      const xs = v.split(',').map(Number);
+      if (!xs.length || xs.some((x) => !(x > 0 && x < 5))) throw new ConfigError(`--ab-slowdowns: expected comma-separated shares between 0 and 5, e.g. 0.05,0.1,0.2, got ${JSON.stringify(v)}`);
+      return xs;
+    }))
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   try {
@@ -124,6 +145,10 @@ async function main(argv: string[]): Promise<number> {
     throw new ConfigError(`${(e.message ?? String(err)).replace(/^error: /, '')} (npm run bench:compare -- --help)`);
   }
   const o = program.opts<Opts>();
+  if (o.ab || o.abFrom) {
+    if (o.abWindow % 4 || o.abWindow > o.abBlocks) throw new ConfigError(`--ab-window: expected a multiple of 4 up to --ab-blocks ${o.abBlocks}, got ${o.abWindow}`);
+    return runAbBench({ blocks: o.abBlocks, window: o.abWindow, blockMs: o.abBlockMs, rate: o.abRate, slowdowns: o.abSlowdowns, outDir: o.outDir, from: o.abFrom });
+  }
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(o.target))
     throw new ConfigError(`--target: expected a loopback URL (this benchmark only loads the local embedded default), got ${JSON.stringify(o.target)}`);
   seconds(o.duration);
