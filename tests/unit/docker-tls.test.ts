@@ -179,3 +179,15 @@ test('ssh: known_hosts entries match plain, [host]:port and hashed names; an unk
   rejectsWith(() => sshAuthFromEnv({ GAMEDAY_SSH_KEY: kh }), /^GAMEDAY_SSH_KEY: expected a private key file \(PEM or OpenSSH format\), got /);
   rejectsWith(() => dockerOptions('ssh://ops@mgr', 'DOCKER_HOST', { GAMEDAY_SSH_KEY: '/no/key' }), /^GAMEDAY_SSH_KEY: /);
 });
+
+test('an existing manager without the TLS label is named with its migration; fatal once TLS is final', async () => {
+  const { managerApiVerdict } = await import('../../scripts/lib/swarm/nodes.ts');
+  assert.deepEqual(managerApiVerdict('tls', false), { mode: 'tls', fatal: false });
+  const old = managerApiVerdict('', true);
+  assert.equal(old.mode, 'tcp');
+  assert.equal(old.fatal, false);
+  assert.match(old.message!, /gameday-manager was created before its Docker API had TLS: .*Migrate: npm run stack:down && npm run stack:up \(still used over plain TCP for now\)$/);
+  const final = managerApiVerdict('', false);
+  assert.equal(final.fatal, true);
+  assert.match(final.message!, /Migrate: npm run stack:down && npm run stack:up$/);
+});

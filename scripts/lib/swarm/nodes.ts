@@ -104,17 +104,20 @@ export async function managerApiArgs(env: NodeJS.ProcessEnv = process.env): Prom
 
 export const PLAIN_MANAGER_MIGRATION = 'npm run stack:down && npm run stack:up';
 
+/** What an existing manager's api label means: its mode, and the message when it predates TLS. */
+export function managerApiVerdict(label: string, plainAllowed = PLAIN_MANAGER_ALLOWED): { mode: 'tls' | 'tcp'; message?: string; fatal: boolean } {
+  if (label === 'tls') return { mode: 'tls', fatal: false };
+  const message = `${LOCAL_SWARM.manager} was created before its Docker API had TLS: it serves plain TCP on 127.0.0.1:${LOCAL_SWARM.managerApiPort} (root for any local user). Migrate: ${PLAIN_MANAGER_MIGRATION}`;
+  return { mode: 'tcp', message: plainAllowed ? `${message} (still used over plain TCP for now)` : message, fatal: !plainAllowed };
+}
+
 async function checkManagerApiMode(): Promise<void> {
   const r = await qn`docker inspect -f ${`{{index .Config.Labels "${LOCAL_SWARM.apiModeLabel}"}}`} ${LOCAL_SWARM.manager}`;
-  if (r.exitCode !== 0) return;
-  if (r.stdout.trim() === 'tls') {
-    writeManagerApiMode('tls');
-    return;
-  }
-  writeManagerApiMode('tcp');
-  const msg = `${LOCAL_SWARM.manager} was created before its Docker API had TLS: it serves plain TCP on 127.0.0.1:${LOCAL_SWARM.managerApiPort} (root for any local user). Migrate: ${PLAIN_MANAGER_MIGRATION}`;
-  if (!PLAIN_MANAGER_ALLOWED) throw new EnvironmentError(msg);
-  warn(`${msg} (still used over plain TCP for now)`);
+  if (r.exitCode !== 0) return; // no manager yet: it is created with TLS
+  const v = managerApiVerdict(r.stdout.trim());
+  writeManagerApiMode(v.mode);
+  if (v.fatal) throw new EnvironmentError(v.message!);
+  if (v.message) warn(v.message);
 }
 
 export async function ensureNodes(): Promise<void> {
