@@ -75,6 +75,9 @@ async function main(): Promise<number> {
         for (const line of otherSwarmsRecords(identity.clusterId, ledger)) warn(line);
         const swept = await sweepAgentServices(ctx.swarm, ledger.read());
         if (swept.length) ok(`removed ${swept.length} leftover agent service(s): ${swept.join(', ')}`);
+        const { removeChaosLoadLeftovers } = await import('../load/run/distributed.ts');
+        const loads = await removeChaosLoadLeftovers(ctx.swarm, info);
+        if (loads.length) ok(`removed ${loads.length} leftover background load service(s): ${loads.join(', ')}`);
         return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
       },
       { ensure: false },

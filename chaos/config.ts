@@ -61,6 +61,8 @@ export const CHAOS_FIELDS = {
   rate: { flag: '--rate', env: 'GAMEDAY_CHAOS_RATE', fileKey: 'chaos.rate', expected: 'a number from 1 to 200', schema: numberIn(1, 200) },
   writeRate: { flag: '--write-rate', env: 'GAMEDAY_CHAOS_WRITE_RATE', fileKey: 'chaos.writeRate', expected: 'a number from 0 to 100', schema: numberIn(0, 100) },
   loadRate: { flag: '--load-rate', env: 'GAMEDAY_CHAOS_LOAD_RATE', fileKey: 'chaos.loadRate', expected: 'a number from 0.1 to 500', schema: numberIn(0.1, 500) },
+  // issue 13: the background load as a swarm service of N engine replicas (as `load --distributed`)
+  loadDistributed: { flag: '--load-distributed', env: 'GAMEDAY_CHAOS_LOAD_DISTRIBUTED', fileKey: 'chaos.loadDistributed', expected: 'a whole number of engine replicas from 1 to 32', schema: z.preprocess(strictNumber, z.number().int().min(1).max(32)) },
   load: { flag: '--no-load', env: 'GAMEDAY_CHAOS_LOAD', fileKey: 'chaos.load', expected: 'true or false', schema: boolish },
   maxShare: { flag: '--max-share', env: 'GAMEDAY_CHAOS_MAX_SHARE', fileKey: 'chaos.maxShare', expected: 'a number from 0.01 to 1', schema: numberIn(0.01, 1) },
   allowManager: { flag: '--allow-manager', env: 'GAMEDAY_CHAOS_ALLOW_MANAGER', fileKey: 'chaos.allowManager', expected: 'true or false', schema: boolish },

@@ -36,6 +36,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-r, --rate <n>', `probe requests/s per endpoint and connection mode (env GAMEDAY_CHAOS_RATE; default ${CHAOS_DEFAULTS.probeRate})`)
     .option('--write-rate <n>', `write-ledger creates/s (env GAMEDAY_CHAOS_WRITE_RATE; default ${CHAOS_DEFAULTS.writeRate})`)
     .option('--load-rate <n>', `k6 load in the background, iterations/s (env GAMEDAY_CHAOS_LOAD_RATE; default ${CHAOS_DEFAULTS.loadRate})`)
+    .option('--load-distributed <n>', 'run the background load as a swarm service of N engine replicas, merged into the run folder (env GAMEDAY_CHAOS_LOAD_DISTRIBUTED; default: one engine on this machine)')
     .option('--no-load', 'no k6 load in the background; the probe and the write ledger still run (env GAMEDAY_CHAOS_LOAD=0)')
     .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (env GAMEDAY_CHAOS_MAX_SHARE; default: per experiment, 0.5)')
     .option('--allow-manager', 'allow node faults on a manager, never the last one (env GAMEDAY_CHAOS_ALLOW_MANAGER)')
@@ -89,7 +90,7 @@ export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; f
     app,
     probeRate: get('rate', CHAOS_DEFAULTS.probeRate),
     writeRate: get('writeRate', CHAOS_DEFAULTS.writeRate),
-    load: { enabled: get('load', CHAOS_DEFAULTS.load), rate: get('loadRate', CHAOS_DEFAULTS.loadRate) },
+    load: ((distributed) => ({ enabled: get('load', CHAOS_DEFAULTS.load), rate: get('loadRate', CHAOS_DEFAULTS.loadRate), ...(distributed !== undefined ? { distributed } : {}) }))(get<number | undefined>('loadDistributed', undefined)),
     maxShare: get('maxShare', CHAOS_DEFAULTS.maxShare),
     allowManager: get('allowManager', CHAOS_DEFAULTS.allowManager),
     outDir: get('outDir', CHAOS_DEFAULTS.outDir),

@@ -32,6 +32,8 @@ export interface LoadOptions {
   enabled: boolean;
   /** k6 base arrival rate (iterations/s of the mixed scenario) */
   rate: number;
+  /** run it as a swarm service of N engine replicas (issue 13); unset: one engine on this machine */
+  distributed?: number;
 }
 
 export interface SessionOptions {
@@ -114,6 +116,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // 3. every run starts by undoing what a killed run left behind
   const recovered = await recoverWith(ctx, ledger, registry, identity.clusterId);
   for (const line of describeOtherSwarms(recordsOfOtherSwarms(ledger.read(), identity.clusterId))) log(line);
+  // a distributed background load a killed run left (issue 13): removed like its faults
+  await import('../load/run/distributed.ts').then((m) => m.removeChaosLoadLeftovers(ctx.swarm, log)).catch((err) => log(`warning: leftover background load not checked (${errText(err)})`));
   const app = o.app ?? TODO_TARGET;
   const baseEnv = steadyEnv(ctx, o.target.ingressUrl);
   // replication of the target's replica service (not the TODO app's)
@@ -296,7 +300,8 @@ interface BackgroundLoad {
 /** The mixed load scenario at a constant rate for the whole session, artifacts in the run folder. */
 async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: number, log: (l: string) => void): Promise<BackgroundLoad | undefined> {
   try {
-    const { startLoad } = await import('../load/run/index.ts');
+    const { startLoad, EMBEDDED_SWARM_INGRESS } = await import('../load/run/index.ts');
+    const { CHAOS_LOAD_LABEL } = await import('../load/run/distributed-spec.ts');
     const h = await startLoad({
       config: {
         target: o.target.ingressUrl,
@@ -304,13 +309,22 @@ async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: n
         scenario: 'mixed',
         rate: o.load.rate,
         durationS: Math.ceil(estimateMs / 1000) + 60,
+        ...(o.load.distributed ? { distributed: o.load.distributed } : {}),
       },
       runDir: dir,
       tags: { session: o.kind, label: o.label },
       skipReachability: true,
       quiet: true,
+      // distributed: the replicas reach the embedded ingress by its in-swarm name, on this run's manager
+      swarm: o.load.distributed
+        ? {
+            dockerHost: o.target.dockerHost,
+            swarmUrl: o.target.local && !o.target.explicit ? EMBEDDED_SWARM_INGRESS : o.target.ingressUrl,
+            labels: { [CHAOS_LOAD_LABEL]: path.basename(dir) },
+          }
+        : undefined,
     });
-    log(`load: mixed scenario at ${o.load.rate} it/s in the background`);
+    log(`load: mixed scenario at ${o.load.rate} it/s in the background${o.load.distributed ? ` (${o.load.distributed} engine replicas as a swarm service)` : ''}`);
     return h;
   } catch (err) {
     log(`warning: no k6 load in the background (${errText(err)}); the probe still measures`);

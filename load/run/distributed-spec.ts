@@ -7,6 +7,9 @@
 
 export const LOAD_LABEL = 'gameday.load';
 export const LOAD_PREFIX = 'gameday-load-';
+/** set on the background load of a chaos run: one chaos run holds the swarm's lock, so any such
+ *  service found by the next run or --recover was left by a dead one and is removed */
+export const CHAOS_LOAD_LABEL = 'gameday.load.chaos';
 export const MAX_DISTRIBUTED = 32;
 /** where the bundle is mounted in each task (a Docker config) */
 export const SCRIPT_PATH = '/gameday/script.js';
@@ -46,6 +49,8 @@ export interface LoadServiceInput {
   /** engine flags before the script (e.g. pass-through flags) */
   engineArgs: string[];
   env: Record<string, string | undefined>;
+  /** extra labels (e.g. the chaos owner mark) */
+  labels?: Record<string, string>;
 }
 
 export function loadServiceName(id: string): string {
@@ -55,7 +60,7 @@ export function loadServiceName(id: string): string {
 /** The service spec: N replicas, restart none, dnsrr, no published port, on the app's network. */
 export function loadServiceSpec(i: LoadServiceInput): Record<string, unknown> {
   const { sequence, segments } = segmentsFor(i.replicas);
-  const labels = { [LOAD_LABEL]: i.id };
+  const labels = { ...i.labels, [LOAD_LABEL]: i.id };
   const env: Record<string, string | undefined> = {
     ...i.env,
     GAMEDAY_SLOT: '{{.Task.Slot}}',

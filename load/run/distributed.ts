@@ -14,6 +14,7 @@ import Dockerode from 'dockerode';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import {
+  CHAOS_LOAD_LABEL,
   decodeReplica,
   demuxLogs,
   LogLines,
@@ -42,6 +43,8 @@ export interface DistributedInput {
   replicaEnv: Record<string, string | undefined>;
   /** environment of `aggregate` on this machine (GAMEDAY_PLAN with the run folder's summary path) */
   aggregateEnv: NodeJS.ProcessEnv;
+  /** extra labels on the service and config (chaos marks its background load, for --recover) */
+  labels?: Record<string, string>;
   /** engine flags for every replica and for aggregate */
   engineFlags: string[];
   /** the whole run is cut (as by an interrupt) after this long */
@@ -109,12 +112,12 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
   const warnings: string[] = [];
   const script = fs.readFileSync(i.bundle);
   if (script.length > MAX_CONFIG_BYTES) throw new EnvironmentError(`the bundle ${i.bundle} is ${script.length} bytes; a Docker config holds at most ${MAX_CONFIG_BYTES}`);
-  const labels = { [LOAD_LABEL]: id };
+  const labels = { ...i.labels, [LOAD_LABEL]: id };
   const configName = `${name}-script`;
   const cfg = (await bounded(i.docker.createConfig({ Name: configName, Labels: labels, Data: script.toString('base64') } as any), 15_000, `creating config ${configName}`)) as any;
   const configId: string = cfg.id ?? cfg.ID;
   const startAt = new Date(Date.now() + (i.leadMs ?? 20_000)).toISOString();
-  const spec = loadServiceSpec({ id, image: i.image, replicas: i.replicas, network: i.network, configId, configName, startAt, engineArgs: i.engineFlags, env: i.replicaEnv });
+  const spec = loadServiceSpec({ id, image: i.image, replicas: i.replicas, network: i.network, configId, configName, startAt, engineArgs: i.engineFlags, env: i.replicaEnv, labels: i.labels });
   i.log(`$ docker service create ${name} (${i.replicas} replicas of ${i.image}, network ${i.network}, start at ${startAt})`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   let interrupted = false;
@@ -275,4 +278,20 @@ export async function removeLoadService(docker: Dockerode, id: string): Promise<
       await sleep(1000);
     }
   }
+}
+
+/** Removes the distributed background loads a dead chaos run left on this swarm (services labelled
+ *  CHAOS_LOAD_LABEL); the caller holds the swarm's chaos lock, so none of them belongs to a live run.
+ *  Returns the removed service names. */
+export async function removeChaosLoadLeftovers(docker: Dockerode, log: (l: string) => void): Promise<string[]> {
+  const services = (await bounded(docker.listServices({ filters: { label: [CHAOS_LOAD_LABEL] } } as any) as unknown as Promise<any[]>, 15_000, 'listing chaos load services')) as any[];
+  const removed: string[] = [];
+  for (const s of services) {
+    const id = s.Spec?.Labels?.[LOAD_LABEL];
+    if (!id) continue;
+    log(`removing ${loadServiceName(id)}: the background load of a chaos run that did not end`);
+    await removeLoadService(docker, id);
+    removed.push(loadServiceName(id));
+  }
+  return removed;
 }

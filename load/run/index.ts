@@ -55,6 +55,9 @@ export interface StartLoadOptions {
   skipReachability?: boolean;
   /** no progress lines on stderr */
   quiet?: boolean;
+  /** distributed runs started by a caller that knows the swarm (chaos): its manager, the URL the
+   *  replicas use inside it, and labels on the service (chaos marks its own for --recover) */
+  swarm?: { dockerHost?: string; swarmUrl?: string; labels?: Record<string, string> };
 }
 
 export interface LoadResult {
@@ -108,8 +111,9 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
   if (distributed && cfg.scenario === 'browser') throw new ConfigError('--distributed: the browser scenario needs chromium, which the engine image does not have; pick another --scenario');
   if (!cfg.target) say('no --target: using the embedded local swarm (starting it if needed)');
   const target = await resolveTarget(cfg);
-  if (distributed) target.swarmUrl = target.embedded ? EMBEDDED_SWARM_INGRESS : target.ingressUrl;
-  if (distributed && !target.embedded) {
+  if (distributed) target.swarmUrl = opts.swarm?.swarmUrl ?? (target.embedded ? EMBEDDED_SWARM_INGRESS : target.ingressUrl);
+  if (distributed && opts.swarm?.dockerHost) target.dockerHost = opts.swarm.dockerHost;
+  if (distributed && !target.embedded && !opts.swarm?.swarmUrl) {
     say(`--distributed: ${target.ingressUrl} is not checked from here; the replicas reach it from inside the swarm`);
   } else if (!opts.skipReachability) {
     say(`checking ${target.ingressUrl} answers`);
@@ -266,6 +270,7 @@ function startDistributed(x: {
         replicaEnv: { GAMEDAY_PLAN: JSON.stringify({ ...x.plan, summaryPath: '/tmp/k6-summary.json' }) },
         aggregateEnv: { ...process.env, GAMEDAY_PLAN: JSON.stringify(x.plan) },
         engineFlags: x.cfg.engineFlags,
+        labels: x.opts.swarm?.labels,
         timeoutMs: (x.totalS + 30 + 20 + 120) * 1000,
         signal: abort.signal,
         log: (l) => log.write(`${l}\n`),

@@ -97,6 +97,7 @@ const bad: Record<ChaosField, unknown> = {
   rate: 'fast',
   writeRate: 101,
   loadRate: 0,
+  loadDistributed: '2.5',
   load: 'maybe',
   maxShare: 1.5,
   allowManager: 'sure',
@@ -126,6 +127,18 @@ for (const [field, value] of Object.entries(bad) as [ChaosField, unknown][]) {
     assertNamed(() => fileOf(content), `gameday.config.json: ${spec.fileKey}`, value);
   });
 }
+
+test('loadDistributed (issue 13): from flag, env or file; a whole number 1..32, named when not', () => {
+  assert.equal(resolveCommon({}, { env: {}, file: noFile }).load.distributed, undefined, 'default: one engine on this machine');
+  assert.equal(resolveCommon({ loadDistributed: '3' }, { env: { GAMEDAY_CHAOS_LOAD_DISTRIBUTED: '2' }, file: noFile }).load.distributed, 3);
+  assert.equal(resolveCommon({}, { env: { GAMEDAY_CHAOS_LOAD_DISTRIBUTED: '2' }, file: noFile }).load.distributed, 2);
+  assert.equal(resolveCommon({}, { env: {}, file: fileOf({ chaos: { loadDistributed: 4 } }) }).load.distributed, 4);
+  for (const v of ['0', '33', 'two', '1e1']) assertNamed(() => resolveCommon({}, { env: { GAMEDAY_CHAOS_LOAD_DISTRIBUTED: v }, file: noFile }), 'GAMEDAY_CHAOS_LOAD_DISTRIBUTED', v);
+  assertNamed(() => fileOf({ chaos: { loadDistributed: 0 } }), 'gameday.config.json: chaos.loadDistributed', 0);
+  const p = addCommonOptions(new Command()).exitOverride();
+  p.parse(['--load-distributed', '2'], { from: 'user' });
+  assert.equal(resolveCommon(flagsOf(p), { env: {}, file: noFile }).load.distributed, 2);
+});
 
 test('config file: unknown keys, a non-object section, bad JSON and a missing --config file are named', () => {
   assert.throws(() => fileOf({ chaos: { rat: 5 } }), /^ConfigError: gameday\.config\.json: chaos\.rat: unknown key; expected one of .*rate/);
