@@ -94,9 +94,10 @@ export function dockerCliEnv(dockerHost: string, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * dockerode with exactly these options: docker-modem also reads DOCKER_HOST / DOCKER_CERT_PATH /
- * SSH_AUTH_SOCK from the environment (reading cert files the user did not mean for this handle,
- * throwing a bare ENOENT, and letting its ssh agent beat ours), so they are hidden while it is built.
+ * dockerode with exactly these options: docker-modem also reads DOCKER_HOST, DOCKER_CERT_PATH and
+ * friends from the environment (reading cert files the user did not mean for this handle, throwing
+ * a bare ENOENT, or, for an ssh:// DOCKER_HOST, its agent beating ours), so they are hidden while
+ * it is built (synchronous: nothing else runs meanwhile).
  */
 export function newDocker(options: Docker.DockerOptions): Docker {
   const keys = ['DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'] as const;

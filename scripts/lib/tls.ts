@@ -90,7 +90,12 @@ export function envTlsDir(env: NodeJS.ProcessEnv = process.env): { dir: string; 
 
 /** Reads ca.pem, cert.pem, key.pem; a missing folder or file is a ConfigError naming `source`. */
 export function readTlsDir(dir: string, source: string): TlsFiles {
-  const what = source === 'DOCKER_CERT_PATH' ? `DOCKER_CERT_PATH: expected a folder with ${CERT_FILES.join(', ')} (DOCKER_TLS_VERIFY is set)` : `${source}: expected ${CERT_FILES.join(', ')} in DOCKER_CERT_PATH (unset: ${dir})`;
+  const what =
+    source === 'DOCKER_CERT_PATH'
+      ? `DOCKER_CERT_PATH: expected a folder with ${CERT_FILES.join(', ')} (DOCKER_TLS_VERIFY is set)`
+      : source === 'DOCKER_TLS_VERIFY'
+        ? `${source}: expected ${CERT_FILES.join(', ')} in DOCKER_CERT_PATH (unset: ${dir})`
+        : `${source}: expected ${CERT_FILES.join(', ')} in ${dir}`;
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
