@@ -113,7 +113,11 @@ export async function openSession(o: SessionOptions, log: (s: string) => void = 
     },
     async phase(name, blocks, blockMs, rate) {
       const t = Date.now();
-      const s = await runPhase({ engineBin: engine.bin, urls, blocks, blockMs, rate, dir: o.outDir, name, onChild: (c) => (child = c) }, bundle);
+      const s = await runPhase({ engineBin: engine.bin, urls, blocks, blockMs, rate, dir: o.outDir, name, onChild: (c) => (child = c) }, bundle).catch((err: unknown) => {
+        // the interrupt killed the engine: the signal handler cleans up and exits 130
+        if (closed) return new Promise<never>(() => {});
+        throw err;
+      });
       return { ...s, durationS: (Date.now() - t) / 1000 };
     },
     close,
