@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -33,7 +34,21 @@ async function loadConfigs(): Promise<string[]> {
 async function lockFree(): Promise<void> {
   await eventually(async () => {
     const nodes = (await swarm.listNodes()) as any[];
-    return nodes.every((n) => !n.Spec?.Labels?.['gameday.chaos.lock']);
+    return nodes.every((n) => {
+      const raw = n.Spec?.Labels?.['gameday.chaos.lock'];
+      if (!raw) return true;
+      // a stale lock (expired, or its process on this machine gone) is taken over by the next run
+      const l = JSON.parse(raw) as { host?: string; pid?: number; expiresAt?: string };
+      if (l.expiresAt && Date.parse(l.expiresAt) < Date.now()) return true;
+      if (l.host === os.hostname() && l.pid) {
+        try {
+          process.kill(l.pid, 0);
+        } catch {
+          return true;
+        }
+      }
+      return false;
+    });
   }, 8 * 60_000, 'the chaos lock to be free', 2000);
 }
 
