@@ -47,7 +47,7 @@ export type ManagerApiMode = 'tls' | 'tcp';
  * plain TCP and ensureNodes only warns; false makes TLS final: the embedded default is always
  * reached with its certificates and ensureNodes refuses an old manager, naming the migration.
  */
-export const PLAIN_MANAGER_ALLOWED = true;
+export const PLAIN_MANAGER_ALLOWED = false;
 
 /** The transport to use for the embedded default when the environment names no TLS. */
 export function embeddedManagerUsesTls(env: NodeJS.ProcessEnv = process.env): boolean {
