@@ -81,6 +81,11 @@ export function ifaceOf(ipAddrOutput: string): string | undefined {
   return /^\d+:\s+([A-Za-z0-9_.-]+)[@:\s]/.exec(ipAddrOutput)?.[1];
 }
 
+/** Node shell (agent): cut one task's netns off; fails when the task is not running. */
+export function taskCutNodeScript(container: string): string {
+  return [taskPidShell(container), `[ "$pid" != 0 ] || { echo "container ${container.slice(0, 12)} is not running" >&2; exit 3; }`, `nsenter -t "$pid" -n sh -c ${shQuote(CUT)}`].join('\n');
+}
+
 /** Node shell (agent, dead-man supervisor): heal one task's netns and verify no rule of ours is left. */
 export function taskHealNodeScript(container: string): string {
   return [
@@ -131,7 +136,9 @@ export const partition: Fault<Params, Entry> = {
     if (entry.tasks) {
       for (const t of entry.tasks) {
         ctx.log(`partition ${t.service}.${t.slot} on ${t.node}`);
-        await inNetns(ctx, t, CUT);
+        // through the agent one exec (a Swarm service) finds the pid and cuts
+        if (ctx.agent) await execOk(ctx, t.node, ['sh', '-c', taskCutNodeScript(t.container)], `partition ${t.service}.${t.slot ?? t.task}`, 60_000);
+        else await inNetns(ctx, t, CUT);
       }
       return entry;
     }

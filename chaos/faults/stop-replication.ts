@@ -50,6 +50,11 @@ export const stopReplication: Fault<Params, Entry> = {
   async undo(ctx, entry) {
     const nodeExec = needNodeExec(ctx, 'stop-replication');
     for (const t of entry.tasks) {
+      // through the agent one exec (a Swarm service) checks and restarts
+      if (ctx.agent) {
+        ctx.log(`${t.service}.${t.slot}: ${(await execOk(ctx, t.node, ['sh', '-c', startReplicationNodeScript(t.container, entry.params.client as string[])], 'START SLAVE', 60_000)).trim()}`);
+        continue;
+      }
       // the task may have been replaced: then its container is gone and the new one replicates
       const alive = await nodeExec(t.node, ['docker', 'inspect', '-f', '{{.State.Running}}', t.container], { timeoutMs: 15_000 });
       if (alive.exitCode !== 0 || alive.stdout.trim() !== 'true') continue;
