@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaults } from './defaults.ts';
 import { EnvironmentError } from './errors.ts';
-import { userStateRoot } from './stats-password.ts';
+import { localSwarmStateDir, writePrivateFile } from './state-dir.ts';
 
 export const REGISTRY_USER = 'gameday';
 /** how the swarm's nodes name the embedded registry (bridge network alias) */
@@ -30,7 +30,7 @@ export interface AuthConfig {
 }
 
 export function registryStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(userStateRoot(env), 'local-swarm', 'registry');
+  return path.join(localSwarmStateDir(env), 'registry');
 }
 export const registryPasswordFile = (env: NodeJS.ProcessEnv = process.env) => path.join(registryStateDir(env), 'password');
 export const registryHtpasswdFile = (env: NodeJS.ProcessEnv = process.env) => path.join(registryStateDir(env), 'htpasswd');
@@ -41,12 +41,6 @@ export function localRegistryHosts(port: number = defaults.local.registryPort): 
   return [`127.0.0.1:${port}`, NODE_REGISTRY];
 }
 
-function writePrivate(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
 
 /** The embedded registry's password, if one was generated (undefined: a registry of an older version, no auth). */
 export function readRegistryPassword(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -62,7 +56,7 @@ export function ensureRegistryPassword(env: NodeJS.ProcessEnv = process.env): { 
   const have = readRegistryPassword(env);
   if (have) return { password: have, created: false };
   const password = crypto.randomBytes(24).toString('base64url');
-  writePrivate(registryPasswordFile(env), `${password}\n`);
+  writePrivateFile(registryPasswordFile(env), `${password}\n`);
   return { password, created: true };
 }
 
@@ -86,7 +80,7 @@ export function localDockerConfig(env: NodeJS.ProcessEnv = process.env): string 
   } catch {
     /* first time */
   }
-  if (old !== text) writePrivate(file, text);
+  if (old !== text) writePrivateFile(file, text);
   return dir;
 }
 
@@ -243,8 +237,8 @@ export function ensureRegistryHtpasswd(registryImage: string, env: NodeJS.Proces
     if (r.status !== 0 || !line.startsWith(`${REGISTRY_USER}:$2`)) {
       throw new EnvironmentError(`making the registry's htpasswd with ${registryImage} failed (exit ${r.status}): ${redactSecrets(String(r.stderr ?? r.error ?? '').trim().slice(-300), [password])}`);
     }
-    writePrivate(file, `${line}\n`);
-    writePrivate(check, `${want}\n`);
+    writePrivateFile(file, `${line}\n`);
+    writePrivateFile(check, `${want}\n`);
   }
   const fingerprint = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 12);
   return { file, fingerprint };

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, EnvironmentError } from './errors.ts';
 import { LOCAL_SWARM } from './local-swarm-names.ts';
-import { localSwarmStateDir } from './tls.ts';
+import { localSwarmStateDir, writePrivateFile } from './state-dir.ts';
 
 export interface SshAuth {
   agent?: string;
@@ -158,14 +158,10 @@ export function ensureLocalSwarmSshKeys(env: NodeJS.ProcessEnv = process.env): s
     keygen(key, 'swarm-gameday client');
     made.push('client key');
   }
-  const write = (f: string, s: string) => {
-    fs.writeFileSync(`${f}.${process.pid}.tmp`, s, { mode: 0o600 });
-    fs.renameSync(`${f}.${process.pid}.tmp`, f);
-  };
-  write(path.join(hostDir, 'authorized_keys'), fs.readFileSync(`${key}.pub`, 'utf8'));
+  writePrivateFile(path.join(hostDir, 'authorized_keys'), fs.readFileSync(`${key}.pub`, 'utf8'));
   const [type, blob] = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
   const p = LOCAL_SWARM.managerSshPort;
-  write(localKnownHosts(env), `${knownHostsName('127.0.0.1', p)},${knownHostsName('localhost', p)} ${type} ${blob}\n`);
+  writePrivateFile(localKnownHosts(env), `${knownHostsName('127.0.0.1', p)},${knownHostsName('localhost', p)} ${type} ${blob}\n`);
   return made.length ? `made the ssh ${made.join(' and ')} in ${dir}` : `ssh keys in ${dir}`;
 }
 

@@ -6,20 +6,16 @@
 // else ~/.local/state/swarm-gameday.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { localSwarmStateDir, userStateRoot, writePrivateFile } from './state-dir.ts';
 
 /** What swarms created by older versions were given; only read, never written anymore. */
 export const LEGACY_STATS_PASSWORD = 'gameday-stats';
 
-export function userStateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GAMEDAY_STATE_DIR) return path.resolve(env.GAMEDAY_STATE_DIR);
-  const base = env.XDG_STATE_HOME ? path.resolve(env.XDG_STATE_HOME) : path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'swarm-gameday');
-}
+export { userStateRoot };
 
 export function statsPasswordFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(userStateRoot(env), 'local-swarm', 'stats-password');
+  return path.join(localSwarmStateDir(env), 'stats-password');
 }
 
 /** The password the local swarm's HAProxy expects. */
@@ -38,10 +34,6 @@ export function readStatsPassword(env: NodeJS.ProcessEnv = process.env): string 
  *  dir either way, so later commands without the variable still know it. */
 export function newStatsPassword(env: NodeJS.ProcessEnv = process.env): string {
   const value = env.GAMEDAY_STATS_PASSWORD || crypto.randomBytes(18).toString('base64url');
-  const file = statsPasswordFile(env);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${value}\n`, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writePrivateFile(statsPasswordFile(env), `${value}\n`);
   return value;
 }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, EnvironmentError } from './errors.ts';
 import { LOCAL_SWARM } from './local-swarm-names.ts';
-import { userStateRoot } from './stats-password.ts';
+import { localSwarmStateDir, writePrivateFile } from './state-dir.ts';
 
 export const CERT_FILES = ['ca.pem', 'cert.pem', 'key.pem'] as const;
 
@@ -23,9 +23,6 @@ export interface TlsFiles {
   key: Buffer;
 }
 
-export function localSwarmStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(userStateRoot(env), 'local-swarm');
-}
 export function localTlsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(localSwarmStateDir(env), 'tls');
 }
@@ -71,9 +68,7 @@ export function writeManagerApiMode(mode: ManagerApiMode | undefined, env: NodeJ
     fs.rmSync(f, { force: true });
     return;
   }
-  fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(`${f}.${process.pid}.tmp`, `${mode}\n`, { mode: 0o600 });
-  fs.renameSync(`${f}.${process.pid}.tmp`, f);
+  writePrivateFile(f, `${mode}\n`);
 }
 
 /**
@@ -133,11 +128,6 @@ function openssl(args: string[], cwd: string): string {
   }
 }
 
-function writePrivate(file: string, data: string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
 
 /** True when every file is there, chains to the CA, covers the names and is not about to expire. */
 function certsUsable(tls: string): boolean {
@@ -191,12 +181,12 @@ export function ensureLocalSwarmCerts(env: NodeJS.ProcessEnv = process.env): str
     const rd = (f: string) => fs.readFileSync(path.join(work, f));
     // the CA key last: a crash half-way leaves certsUsable() false, so the next run re-issues all
     for (const who of ['server', 'client'] as const) {
-      writePrivate(path.join(tls, who, 'ca.pem'), rd('ca.pem'));
-      writePrivate(path.join(tls, who, 'cert.pem'), rd(`${who}-cert.pem`));
-      writePrivate(path.join(tls, who, 'key.pem'), rd(`${who}-key.pem`));
+      writePrivateFile(path.join(tls, who, 'ca.pem'), rd('ca.pem'));
+      writePrivateFile(path.join(tls, who, 'cert.pem'), rd(`${who}-cert.pem`));
+      writePrivateFile(path.join(tls, who, 'key.pem'), rd(`${who}-key.pem`));
     }
-    writePrivate(path.join(tls, 'ca', 'ca.pem'), rd('ca.pem'));
-    writePrivate(path.join(tls, 'ca', 'ca-key.pem'), rd('ca-key.pem'));
+    writePrivateFile(path.join(tls, 'ca', 'ca.pem'), rd('ca.pem'));
+    writePrivateFile(path.join(tls, 'ca', 'ca-key.pem'), rd('ca-key.pem'));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
