@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { readSwarmLock } from '../../chaos/swarm-lock.ts';
 import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
 import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 
@@ -30,25 +30,12 @@ async function loadConfigs(): Promise<string[]> {
   return c.map((x) => x.Spec.Name as string);
 }
 
-/** The swarm is shared (other chaos runs): wait until no run holds its lock, so ours is not refused. */
+/** The swarm is shared (other chaos runs): wait until no run holds its lock, so ours is not refused
+ *  (a stale lock is taken over by the next run: the same rule the lock itself applies). */
 async function lockFree(): Promise<void> {
   await eventually(async () => {
-    const nodes = (await swarm.listNodes()) as any[];
-    return nodes.every((n) => {
-      const raw = n.Spec?.Labels?.['gameday.chaos.lock'];
-      if (!raw) return true;
-      // a stale lock (expired, or its process on this machine gone) is taken over by the next run
-      const l = JSON.parse(raw) as { host?: string; pid?: number; expiresAt?: string };
-      if (l.expiresAt && Date.parse(l.expiresAt) < Date.now()) return true;
-      if (l.host === os.hostname() && l.pid) {
-        try {
-          process.kill(l.pid, 0);
-        } catch {
-          return true;
-        }
-      }
-      return false;
-    });
+    const l = await readSwarmLock(swarm);
+    return !l || l.stale;
   }, 8 * 60_000, 'the chaos lock to be free', 2000);
 }
 
