@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Dockerode from 'dockerode';
+import { newDocker } from '../../scripts/lib/docker.ts';
 import { EnvironmentError } from '../../scripts/lib/errors.ts';
 import { createServiceWithAuth } from '../../scripts/lib/registry-auth.ts';
 import {
@@ -98,7 +99,19 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** The same engine without the per-call idle timeout: a followed log is idle while the replicas start. */
 function untimed(docker: Dockerode): Dockerode {
   const m = docker.modem as any;
-  return new Dockerode({ host: m.host, port: m.port, protocol: m.protocol, socketPath: m.socketPath, username: m.username, sshOptions: m.sshOptions } as Dockerode.DockerOptions);
+  // every transport option is carried over: TLS material (a tcp+TLS manager) and the agent (ssh://)
+  return newDocker({
+    host: m.host,
+    port: m.port,
+    protocol: m.protocol,
+    socketPath: m.socketPath,
+    username: m.username,
+    sshOptions: m.sshOptions,
+    ca: m.ca,
+    cert: m.cert,
+    key: m.key,
+    agent: m.agent,
+  } as Dockerode.DockerOptions);
 }
 
 export function newLoadId(): string {

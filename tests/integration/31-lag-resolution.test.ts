@@ -86,7 +86,10 @@ describe('replication lag to the millisecond', () => {
       assert.ok(p95 < 50, `${r.name}: idle lag p95 ${p95} ms (p50 ${p50} ms, load ${load})`);
       // the old figure rides along: heartbeat age, 0-100 ms on a caught-up replica
       assert.ok(list.every((s) => typeof s.heartbeatAgeMs === 'number' && s.heartbeatAgeMs < 2000));
-      assert.ok(list.every((s) => !s.error && s.ioRunning && s.sqlRunning && s.secondsBehindMaster === 0));
+      // Seconds_Behind_Master is whole seconds from event timestamps: a caught-up replica applying an
+      // event stamped late in the previous second reads 1, so 1 is still caught up
+      const off = list.find((s) => s.error || !s.ioRunning || !s.sqlRunning || s.secondsBehindMaster === null || s.secondsBehindMaster === undefined || s.secondsBehindMaster > 1);
+      assert.ok(!off, `${r.name}: a sample not caught up or with an error: ${JSON.stringify(off)}`);
     }
   });
 
