@@ -207,20 +207,22 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     measureAc.abort();
     let lostWrites: LostWriteResult | undefined;
     let lostWritesError: string | undefined;
-    if (ctx.host) {
+    if (ctx.host || ctx.nodeExec) {
       progress.phase(o.label, 'lost-write check');
       try {
         lostWrites = await checkLostWrites({
           runDir: dir,
           swarm: ctx.swarm,
           log,
+          // the embedded swarm's node exec is faster; any other swarm is read through the agent
+          exec: ctx.host ? undefined : ctx.nodeExec,
           ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
         });
       } catch (err) {
         lostWritesError = errText(err);
       }
     } else {
-      lostWritesError = 'the DB tasks are only reachable on the embedded local swarm';
+      lostWritesError = 'no way into the DB tasks on this target (neither the embedded swarm\'s node exec nor the chaos agent)';
     }
     progress.stop();
 

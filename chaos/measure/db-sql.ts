@@ -2,6 +2,7 @@
 // so no password leaves the container.
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { DockerError } from '../../scripts/lib/errors.ts';
+import type { NodeExec } from '../faults/types.ts';
 import type { TaskContainer } from './db-tasks.ts';
 
 export const DB_NAME = 'tododb';
@@ -14,9 +15,10 @@ export function mariadbCmd(containerId: string, sql: string, db = DB_NAME): stri
   ];
 }
 
-/** Runs SQL in the task's container; rows split on tabs (batch mode). */
-export async function queryTask(task: TaskContainer, sql: string, timeoutMs = 30_000): Promise<string[][]> {
-  const r = await nodeExec(task.node, mariadbCmd(task.containerId, sql), { timeoutMs });
+/** Runs SQL in the task's container; rows split on tabs (batch mode). `exec` reaches the task's
+ *  node: the host engine's node exec on the embedded swarm, the in-swarm agent on any other. */
+export async function queryTask(task: TaskContainer, sql: string, timeoutMs = 30_000, exec: NodeExec = nodeExec): Promise<string[][]> {
+  const r = await exec(task.node, mariadbCmd(task.containerId, sql), { timeoutMs });
   if (r.exitCode !== 0) {
     throw new DockerError(`SQL on ${task.name} (node ${task.node}) exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
   }

@@ -6,6 +6,7 @@ import type { LostWriteResult, WriteRecord } from '../../scripts/lib/run-folder.
 import { readJsonl, writeJson } from '../../scripts/lib/run-folder.ts';
 import { DB_SERVICES, runningTaskContainers, type TaskContainer } from './db-tasks.ts';
 import { queryTask } from './db-sql.ts';
+import type { NodeExec } from '../faults/types.ts';
 import { diffWrites, ledgerTags, type ServerRows } from './write-diff.ts';
 
 export interface LostWriteContext {
@@ -16,6 +17,8 @@ export interface LostWriteContext {
   /** how long replicas may take to catch up with the primary (default 60 s) */
   catchUpTimeoutMs?: number;
   services?: { primary: string; replica: string };
+  /** how SQL reaches a task's node (default: the embedded swarm's node exec; the agent's elsewhere) */
+  exec?: NodeExec;
   /** replaces SQL in containers (unit tests) */
   query?: (task: TaskContainer, sql: string) => Promise<string[][]>;
   listTasks?: (service: string) => Promise<TaskContainer[]>;
@@ -36,7 +39,7 @@ export async function checkLostWrites(ctx: LostWriteContext): Promise<LostWriteR
   const tags = ledgerTags(writes).filter((t) => /^[0-9a-f]{8}$/.test(t));
   const services = ctx.services ?? DB_SERVICES;
   const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s));
-  const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql));
+  const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql, 30_000, ctx.exec));
   const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags))) : [] });
 
   const primaries = await list(services.primary);
