@@ -129,8 +129,18 @@ export function withOperationErrors(docker: Docker, host: string): Docker {
   const dial = modem.dial.bind(modem);
   modem.dial = (options: any, callback: (err: any, data?: any) => void) => {
     const started = Date.now();
-    return dial(options, (err: any, data?: any) => {
+    let retried = false;
+    const onDone = (err: any, data?: any): void => {
       if (!err) return callback(null, data);
+      // ssh:// only: a dial-stdio channel can end before the engine answered (seen once in CI on
+      // the first call of a fresh connection); a read is safe to send once more
+      const ssh = (modem as { sshRefusals?: string[] }).sshRefusals !== undefined;
+      const method = String(options?.method ?? 'GET').toUpperCase();
+      if (ssh && !retried && (method === 'GET' || method === 'HEAD') && !err.statusCode && /ECONNRESET|socket hang up/i.test(String(err.code ?? '') + String(err.message ?? ''))) {
+        retried = true;
+        setTimeout(() => dial(options, onDone), 250);
+        return;
+      }
       const op = `${options?.method ?? 'GET'} ${String(options?.path ?? '?').replace(/\?.*$/, '')}`;
       const waited = Date.now() - started;
       const timedOut = modem.timeout !== undefined && waited >= modem.timeout - 50 && !err.statusCode;
@@ -144,10 +154,11 @@ export function withOperationErrors(docker: Docker, host: string): Docker {
       else if (host === LOCAL_MANAGER_DOCKER_HOST && readManagerApiMode() === 'tcp' && /EPROTO|wrong version number|ECONNRESET|socket hang up/i.test(why)) {
         why += ` (this manager was created before its API had TLS: npm run stack:down && npm run stack:up)`;
       }
-      const wrapped = new DockerError(`docker API ${op} on ${host}: ${why}`, { cause: err });
+      const wrapped = new DockerError(`docker API ${op} on ${host}: ${why}${retried ? ' (after one retry)' : ''}`, { cause: err });
       Object.assign(wrapped, { statusCode: err.statusCode, json: err.json, reason: err.reason, timedOut });
       callback(wrapped, data);
-    });
+    };
+    return dial(options, onDone);
   };
   return docker;
 }
