@@ -5,6 +5,9 @@
 # one-shot agent service, as the controller would; on success removes its helpers and itself.
 # A controller that undoes first removes this service before it fires. An undo that keeps failing
 # leaves this service (and its last helper's log) in place for `npm run chaos -- --recover`.
+# No registry credential here, on purpose: the undo runs on the node the fault's own agent exec
+# ran on, so the image (pinned by digest) is already there and the node does not pull it; the
+# registry password never has to sit in a service spec on the manager.
 id="${GAMEDAY_AGENT_ID:?}"; node="${GAMEDAY_AGENT_NODE:?}"; self="${GAMEDAY_AGENT_SELF:?}"
 bound="${GAMEDAY_AGENT_BOUND_S:?}"; t="${GAMEDAY_AGENT_TIMEOUT_S:-60}"
 say() { echo "supervisor $id: $*"; }
