@@ -161,8 +161,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       probeRatePerSec: o.probeRate,
       writeRatePerSec: o.writeRate,
       allowRemoteTarget: o.target.explicit,
-      // the lag sampler and the lost-write read-back still reach the DB through the node containers
-      lag: Boolean(ctx.host),
+      // the lag sampler reaches the DB tasks through the host engine's node containers (embedded
+      // swarm) or, elsewhere, through the chaos agent (one Swarm service per stream)
+      lag: Boolean(ctx.host || (ctx.agent && ctx.nodeExec)),
+      lagAgent: !ctx.host && ctx.agent && ctx.nodeExec ? { image: ctx.agent.image.bind(ctx.agent), exec: ctx.nodeExec } : undefined,
       log,
     });
     progress.start(() => measurements.live());

@@ -5,7 +5,9 @@ export const AGENT_LABEL = 'gameday.agent';
 export const AGENT_PREFIX = 'gameday-agent-';
 const SOCKET = '/var/run/docker.sock';
 
-export type AgentRole = 'exec' | 'supervisor' | 'undo';
+/** stream: a long-lived command in a task container whose output is followed in the service log
+ *  (chaos/measure/agent-stream.ts) */
+export type AgentRole = 'exec' | 'supervisor' | 'undo' | 'stream';
 
 export interface AgentServiceInput {
   id: string;

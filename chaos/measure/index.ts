@@ -10,7 +10,9 @@
 import type Dockerode from 'dockerode';
 import type { HaproxyCounters } from '../../scripts/lib/run-folder.ts';
 import { ConfigError } from '../../scripts/lib/errors.ts';
+import type { NodeExec } from '../faults/types.ts';
 import { HaproxyRecorder } from './haproxy.ts';
+import { agentTaskStreams } from './agent-stream.ts';
 import { startLagSampler } from './lag.ts';
 import { startPlacementSampler } from './placement.ts';
 import { startProbe, type ProbeStreamResult } from './probe.ts';
@@ -43,8 +45,11 @@ export interface MeasureContext {
   writeTimeoutMs?: number; // default 5000
   /** read-your-writes lag tracking through the API (default on: poll every 100 ms, wait 10 s) */
   rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
-  /** replication lag sampler (needs the local swarm's nodes; default on) */
+  /** replication lag sampler (needs the local swarm's node containers, or lagAgent; default on) */
   lag?: boolean;
+  /** the lag sampler's streams through the chaos agent (Swarm services, any swarm) instead of the
+   *  host engine's node containers: its image and node exec (ChaosContext agent / nodeExec) */
+  lagAgent?: { image: () => Promise<string>; exec: NodeExec };
   placement?: boolean;
   /** placement: only these service name prefixes (default: all services) */
   servicePrefixes?: string[];
@@ -123,7 +128,20 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
           rwLag: ctx.rwLag ?? { pollEveryMs: 100, maxWaitMs: 10_000 },
         })
       : undefined;
-  const lag = ctx.lag === false ? undefined : startLagSampler(ctx.runDir, { swarm: ctx.swarm, signal: ac.signal, maxDurationMs, log: ctx.log });
+  const lagStream = ctx.lagAgent ? agentTaskStreams({ swarm: ctx.swarm, image: ctx.lagAgent.image, exec: ctx.lagAgent.exec, log: ctx.log }) : undefined;
+  const lag =
+    ctx.lag === false
+      ? undefined
+      : startLagSampler(ctx.runDir, {
+          swarm: ctx.swarm,
+          signal: ac.signal,
+          maxDurationMs,
+          log: ctx.log,
+          stream: lagStream,
+          // an agent stream starts as a Swarm task (seconds): the replica's first samples wait longer
+          // for its probe, rather than open with 'heartbeat-age' figures
+          warmupMs: lagStream ? 15_000 : undefined,
+        });
   const placement =
     ctx.placement === false
       ? undefined
@@ -131,7 +149,7 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
   ctx.log(
     `measure: probing ${ingress.origin} at ${probeRate}/s per endpoint and connection mode (outage resolution ${Math.round(1000 / probeRate)} ms; --rate up to 200)` +
       (writer ? `, writing ${writeRate}/s (tag ${writer.tag})` : '') +
-      (lag ? ', sampling replication lag (heartbeat write to visible on each replica, ~1 ms resolution)' : '') +
+      (lag ? `, sampling replication lag (heartbeat write to visible on each replica, ~1 ms resolution${lagStream ? ', through the chaos agent' : ''})` : '') +
       (haproxy ? ', HAProxy counters' : ''),
   );
 

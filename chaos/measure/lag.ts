@@ -15,7 +15,7 @@ import { DB_SERVICES, runningTaskContainers, type TaskContainer } from './db-tas
 import { JsonlSink } from './jsonl-sink.ts';
 import { LagStreamParser, lagClientScript } from './lag-stream-parse.ts';
 import { VisibilityTracker, visibilityProbeScript, type ProbeEvent } from './lag-visibility.ts';
-import { startTaskStream, type StreamHandle } from './node-stream.ts';
+import { startTaskStream, type StreamHandle, type TaskStreamStarter } from './node-stream.ts';
 
 export interface LagSamplerOptions {
   swarm: Dockerode;
@@ -35,6 +35,9 @@ export interface LagSamplerOptions {
   onSample?: (s: LagSample) => void;
   /** every line of a visibility probe, parsed (at: runner clock) */
   onProbe?: (replica: string, e: ProbeEvent, at: number) => void;
+  /** how the streams reach the task containers (default: the host engine's node containers,
+   *  startTaskStream; agent-stream.ts through the chaos agent) */
+  stream?: TaskStreamStarter;
 }
 
 export interface LagHandle {
@@ -54,6 +57,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
   const visibility = opts.visibility !== false;
   const warmupMs = opts.warmupMs ?? 3000;
   const intervalMs = opts.intervalMs ?? 100;
+  const startStream = opts.stream ?? startTaskStream;
   const streams = new Map<string, { task: TaskContainer; handle: StreamHandle; openedAt: number }>();
   /** replica container id -> its probes, newest first (two while one is being rotated out) */
   const probes = new Map<string, Probe[]>();
@@ -84,7 +88,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
   const open = (task: TaskContainer) => {
     const key = task.containerId;
     const parser = new LagStreamParser(task.name, task.node);
-    const handle = startTaskStream({
+    const handle = startStream({
       node: task.node,
       containerId: task.containerId,
       script: lagClientScript(intervalMs),
@@ -118,7 +122,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
     const list = probes.get(key) ?? [];
     const tracker = new VisibilityTracker(Date.now());
     const probe: Probe = { tracker, primaryId: primary.containerId, handle: undefined as unknown as StreamHandle };
-    probe.handle = startTaskStream({
+    probe.handle = startStream({
       node: primary.node,
       containerId: primary.containerId,
       script: visibilityProbeScript({ host: task.address!, intervalMs, maxSeconds: streamSeconds() - 2 }),

@@ -24,23 +24,39 @@ export interface TaskStreamOptions {
   onStderr?: (line: string) => void;
 }
 
-const PID_PREFIX = '__gameday_pid ';
+/** How a lag stream reaches a task container: the host engine's node containers (below) or the
+ *  chaos agent (agent-stream.ts). */
+export type TaskStreamStarter = (opts: TaskStreamOptions) => StreamHandle;
+
+export const PID_PREFIX = '__gameday_pid ';
+
+/** The command run in the task container, after `docker exec -u root <cid>`: the script bounded by
+ *  timeout, its first line the process group (field 5 of /proc/<pid>/stat: timeout's pid). */
+export function taskStreamCommand(opts: Pick<TaskStreamOptions, 'script' | 'maxSeconds'>): string[] {
+  const inner = `echo "${PID_PREFIX}$(cut -d' ' -f5 /proc/$$/stat)"; ${opts.script}`;
+  return ['timeout', '-s', 'KILL', String(Math.max(1, Math.ceil(opts.maxSeconds))), 'sh', '-c', inner];
+}
+
+/** The process group in a `__gameday_pid` line, or undefined for any other line. */
+export function groupIdOf(line: string): number | undefined {
+  if (!line.startsWith(PID_PREFIX)) return undefined;
+  const g = Number(line.slice(PID_PREFIX.length));
+  return Number.isInteger(g) && g > 1 ? g : undefined;
+}
+
+/** The kill of a stream's process group, run on its node (bash: dash's kill cannot signal a group). */
+export function groupKillCommand(containerId: string, groupId: number): string[] {
+  return ['docker', 'exec', '-u', 'root', containerId, 'bash', '-c', `kill -TERM -- -${groupId}`];
+}
 
 export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
-  // field 5 of /proc/<pid>/stat is the process group: timeout's pid
-  const inner = `echo "${PID_PREFIX}$(cut -d' ' -f5 /proc/$$/stat)"; ${opts.script}`;
-  const cmd = [
-    'exec', opts.node,
-    'docker', 'exec', '-u', 'root', opts.containerId,
-    'timeout', '-s', 'KILL', String(Math.max(1, Math.ceil(opts.maxSeconds))), 'sh', '-c', inner,
-  ];
+  const cmd = ['exec', opts.node, 'docker', 'exec', '-u', 'root', opts.containerId, ...taskStreamCommand(opts)];
   // the node containers live on the host engine, whatever DOCKER_HOST the user exported
   const child = spawn('docker', cmd, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
   let groupId: number | undefined;
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     if (groupId === undefined && line.startsWith(PID_PREFIX)) {
-      const g = Number(line.slice(PID_PREFIX.length));
-      if (Number.isInteger(g) && g > 1) groupId = g;
+      groupId = groupIdOf(line);
       return;
     }
     opts.onLine(line);
@@ -56,9 +72,8 @@ export function startTaskStream(opts: TaskStreamOptions): StreamHandle {
     stop() {
       stopping ??= (async () => {
         if (groupId) {
-          // best effort: the container may be gone already (then the loop died with it). bash,
-          // because dash's kill builtin cannot signal a process group
-          await nodeExec(opts.node, ['docker', 'exec', '-u', 'root', opts.containerId, 'bash', '-c', `kill -TERM -- -${groupId}`], {
+          // best effort: the container may be gone already (then the loop died with it)
+          await nodeExec(opts.node, groupKillCommand(opts.containerId, groupId), {
             timeoutMs: 10_000,
           }).catch(() => undefined);
         }
