@@ -69,9 +69,10 @@ type cliFlags struct {
 	logFormat        string
 
 	// ours, not k6's
-	startAt string   // run: wait until this RFC3339 time before the test starts
-	inputs  []string // aggregate: JSON-lines files (.gz or plain) of the instances
-	runDur  string   // aggregate: testRunDuration of the merged test
+	startAt     string   // run: wait until this RFC3339 time before the test starts
+	metricsAddr string   // run: serve Prometheus text exposition on this loopback HOST:PORT
+	inputs      []string // aggregate: JSON-lines files (.gz or plain) of the instances
+	runDur      string   // aggregate: testRunDuration of the merged test
 }
 
 func (f *cliFlags) changed(name string) bool { return f.fs.Changed(name) }
@@ -120,6 +121,7 @@ func newFlagSet(cmd string, stderr io.Writer) *cliFlags {
 	fs.StringVar(&f.logFormat, "log-format", "", "accepted for k6 compatibility (ignored)")
 	if cmd == "run" {
 		fs.StringVar(&f.startAt, "start-at", "", "not a k6 flag: wait (after the VUs are initialised) until this RFC3339 time, then start the test, so several instances start together")
+		fs.StringVar(&f.metricsAddr, "metrics-addr", "", "not a k6 flag: serve Prometheus metrics at http://HOST:PORT/metrics while the test runs (loopback only; port 0 picks one)")
 	}
 	if cmd == "aggregate" {
 		fs.StringArrayVar(&f.inputs, "in", nil, "not a k6 flag: a JSON-lines metrics file (gzip if it ends .gz) of one instance; repeat per instance")
@@ -149,6 +151,7 @@ usage:
   gameday-engine version
 
 run --start-at RFC3339 (ours): wait until then before the test starts (instances start together).
+run --metrics-addr 127.0.0.1:PORT (ours): Prometheus text exposition at /metrics during the run.
 run --out json=- (ours): the JSON lines framed on stdout ("@gd " + line, then "@gdend lines=N durationMs=D").
 aggregate (ours): replays the instances' samples into one collector, applies the script's
 thresholds to the whole and runs its handleSummary as a single run would (exit 99 when crossed).

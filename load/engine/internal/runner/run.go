@@ -17,6 +17,7 @@ import (
 
 	"swarm-gameday/engine/internal/js"
 	"swarm-gameday/engine/internal/metrics"
+	"swarm-gameday/engine/internal/promexport"
 	"swarm-gameday/engine/internal/sched"
 )
 
@@ -223,6 +224,16 @@ func (r *run) execute(initVU *js.VU) int {
 			stopOuts()
 			return ExitInvalidConfig
 		}
+	}
+	if r.flags.metricsAddr != "" {
+		prom, err := promexport.New("--metrics-addr", r.flags.metricsAddr)
+		if err != nil {
+			r.errorf("%v", err)
+			stopOuts()
+			return ExitInvalidConfig
+		}
+		r.log.Log("info", "Prometheus metrics at http://"+prom.Addr()+"/metrics")
+		outs = append(outs, prom)
 	}
 	col, err := metrics.NewCollector(metrics.CollectorConfig{
 		Registry: r.reg, Thresholds: withSummarySubmetrics(r.opts.Thresholds, r.opts.SystemTags), TrendStats: r.opts.TrendStats, Outputs: outs,
