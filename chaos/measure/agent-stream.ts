@@ -166,6 +166,7 @@ export function agentTaskStreams(o: AgentStreamOptions): TaskStreamStarter {
     created = (async () => {
       try {
         const image = await o.image();
+        if (closing) return false; // stopped while the image was built: nothing to start
         await createServiceWithAuth(o.swarm, agentStreamSpec({ id, image, node: opts.node, containerId: opts.containerId, script: opts.script, maxSeconds: opts.maxSeconds }));
         return true;
       } catch (err) {
