@@ -169,6 +169,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     });
     progress.start(() => measurements.live());
     load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log) : undefined;
+    if (load) await loadUnderWay(load, o.signal, log);
 
     // 5. the experiments
     const results: ExperimentResult[] = [];
@@ -299,6 +300,26 @@ async function tagLoadWithFaults(dir: string, results: ExperimentResult[], log: 
 interface BackgroundLoad {
   stop(): void;
   done: Promise<{ verdict: string; failures: string[] }>;
+  running: Promise<number | undefined>;
+}
+
+/** The first fault waits for the load: distributed replicas start together some seconds after their
+ *  service is made, and a fault injected before them would meet no traffic. Bounded. */
+async function loadUnderWay(load: BackgroundLoad, signal: AbortSignal, log: (l: string) => void): Promise<void> {
+  const boundMs = 5 * 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const at = await Promise.race([load.running, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), boundMs)))]);
+  clearTimeout(timer);
+  if (at === 'late') return log(`warning: the background load did not start within ${boundMs / 1000} s; the experiments go on`);
+  if (at === undefined) return;
+  // a little after the replicas' common start: their first requests are out
+  const waitMs = at + 3_000 - Date.now();
+  if (waitMs <= 0) return;
+  log(`waiting ${Math.ceil(waitMs / 1000)} s for the background load replicas to start`);
+  await new Promise<void>((r) => {
+    const t = setTimeout(r, waitMs);
+    signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+  });
 }
 
 /** The mixed load scenario at a constant rate for the whole session, artifacts in the run folder. */

@@ -58,6 +58,8 @@ export interface DistributedInput {
   log: (line: string) => void;
   /** progress for the terminal */
   say?: (line: string) => void;
+  /** called once the service exists, with the time its replicas start together (epoch ms) */
+  onStartAt?: (epochMs: number) => void;
   pollMs?: number;
 }
 
@@ -139,6 +141,7 @@ export async function runDistributed(i: DistributedInput): Promise<DistributedRe
   try {
     await bounded(createServiceWithAuth(i.docker, spec), 15_000, `creating service ${name}`);
     i.say?.(`${name}: ${i.replicas} replica(s), starting together at ${startAt}`);
+    i.onStartAt?.(Date.parse(startAt));
     // the replicas' logs are followed from the start: what a replica wrote is here even when its
     // task is removed (scale to 0 on an interrupt removes the tasks and their containers)
     const followed = new Map<string, string[]>();

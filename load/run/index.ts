@@ -87,6 +87,9 @@ export interface LoadHandle {
   done: Promise<LoadResult>;
   /** asks the engine to stop gracefully (SIGINT: it still writes its summary); the run counts as interrupted */
   stop(): void;
+  /** when the load sends its first requests (epoch ms): at once for a local engine; a distributed
+   *  run's replicas start together at a time set once its service exists (undefined if it never does) */
+  running: Promise<number | undefined>;
 }
 
 async function resolveTarget(cfg: LoadConfig): Promise<TargetInfo> {
@@ -214,7 +217,7 @@ export async function startLoad(opts: StartLoadOptions = {}): Promise<LoadHandle
     }
     return finish({ dir, plan, target, owned, code, interrupted, startedAt, endedAt: Date.now() });
   })();
-  return { dir, plan, target, done, stop };
+  return { dir, plan, target, done, stop, running: Promise.resolve(startedAt) };
 }
 
 export async function runLoad(opts: StartLoadOptions = {}): Promise<LoadResult> {
@@ -250,6 +253,8 @@ function startDistributed(x: {
   process.on('SIGTERM', onSignal);
   const log = fs.createWriteStream(path.join(x.dir, ARTIFACTS.log));
   const startedAt = Date.now();
+  let startsAt!: (t: number | undefined) => void;
+  const running = new Promise<number | undefined>((r) => (startsAt = r));
   const done = (async (): Promise<LoadResult> => {
     let r: DistributedResult | undefined;
     let error: unknown;
@@ -273,6 +278,7 @@ function startDistributed(x: {
         labels: x.opts.swarm?.labels,
         timeoutMs: (x.totalS + 30 + 20 + 120) * 1000,
         signal: abort.signal,
+        onStartAt: (t) => startsAt(t),
         log: (l) => log.write(`${l}\n`),
         say: x.opts.quiet ? undefined : (l) => info(l),
       });
@@ -281,6 +287,7 @@ function startDistributed(x: {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      startsAt(undefined); // never started: whoever waits for it goes on
       await new Promise<void>((res) => log.end(res));
     }
     if (error && x.owned) closeRunFolder(x.dir, { status: 'failed', verdict: 'fail', exitCode: 1, failures: [`distributed run failed: ${(error as Error).message}`] });
@@ -300,7 +307,7 @@ function startDistributed(x: {
     res.extra.distributed = `${r!.replicas.length} of ${n} replicas (service ${r!.service}, start ${r!.startAt}), ${lines} metric lines merged${r!.warnings.length ? `; ${r!.warnings.length} problem(s)` : ''}`;
     return res;
   })();
-  return { dir: x.dir, plan: x.plan, target: x.target, done, stop };
+  return { dir: x.dir, plan: x.plan, target: x.target, done, stop, running };
 }
 
 function finish(x: {

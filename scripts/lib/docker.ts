@@ -136,7 +136,7 @@ export function withOperationErrors(docker: Docker, host: string): Docker {
       // the first call of a fresh connection); a read is safe to send once more
       const ssh = (modem as { sshRefusals?: string[] }).sshRefusals !== undefined;
       const method = String(options?.method ?? 'GET').toUpperCase();
-      if (ssh && !retried && (method === 'GET' || method === 'HEAD') && !err.statusCode && /ECONNRESET|socket hang up/i.test(String(err.code ?? '') + String(err.message ?? ''))) {
+      if (ssh && !retried && (method === 'GET' || method === 'HEAD') && !err.statusCode && /ECONNRESET|socket hang up|Channel open failure/i.test(String(err.code ?? '') + String(err.message ?? ''))) {
         retried = true;
         setTimeout(() => dial(options, onDone), 250);
         return;

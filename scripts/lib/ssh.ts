@@ -201,30 +201,38 @@ function asSocket(stream: Duplex): Duplex {
   return stream;
 }
 
+/** Channels per ssh connection: below OpenSSH's default MaxSessions (10), so a stock sshd takes
+ *  them all; more concurrent requests (probe, watchers, followed logs) get another connection. */
+export const CHANNELS_PER_CONNECTION = 8;
+
 export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutMs: number; refusals: string[] }): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
-  let conn: Client | undefined;
-  let ready: Promise<Client> | undefined;
-  let open = 0;
-  let idle: NodeJS.Timeout | undefined;
-  // only the current connection's end forgets it (a late 'close' of an old one must not)
-  const drop = (c: Client) => {
-    if (conn !== c) return;
-    conn = undefined;
-    ready = undefined;
+  interface Conn {
+    c: Client;
+    ready: Promise<Client>;
+    /** channels open or being opened */
+    used: number;
+    gone: boolean;
+    idle?: NodeJS.Timeout;
+  }
+  const pool: Conn[] = [];
+  // only that connection's end forgets it (a late 'close' of an old one must not touch the others)
+  const drop = (k: Conn) => {
+    k.gone = true;
+    const i = pool.indexOf(k);
+    if (i >= 0) pool.splice(i, 1);
   };
-  const connect = (): Promise<Client> => {
-    if (ready) return ready;
+  const connect = (): Conn => {
     const c = new Client();
-    conn = c;
-    ready = new Promise<Client>((resolve, reject) => {
+    const k = { c, used: 0, gone: false } as Conn;
+    k.ready = new Promise<Client>((resolve, reject) => {
       c.once('ready', () => resolve(c));
       c.once('error', (err: Error) => {
-        drop(c);
+        drop(k);
         reject(err);
       });
-      c.once('end', () => drop(c));
-      c.once('close', () => drop(c));
+      c.once('end', () => drop(k));
+      c.once('close', () => drop(k));
       c.connect({
         host: target.host,
         port: target.port,
@@ -236,34 +244,51 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
         keepaliveInterval: 10_000,
       });
     });
-    return ready;
+    pool.push(k);
+    return k;
   };
-  const channel = (c: Client): Promise<Duplex> =>
-    new Promise<Duplex>((resolve, reject) => {
-      try {
-        c.exec('docker system dial-stdio', (err, stream) => {
-          if (err) return reject(err);
-          open++;
-          stream.once('close', () => {
-            if (--open > 0) return;
-            idle = setTimeout(() => {
-              if (open !== 0 || conn !== c) return;
-              drop(c); // forget it first: a request arriving now opens a new connection
-              c.end();
-            }, IDLE_CLOSE_MS);
-            idle.unref();
-          });
-          resolve(asSocket(stream));
-        });
-      } catch (err) {
-        // exec throws "Not connected" on a connection that just ended
-        drop(c);
-        reject(err);
-      }
-    });
+  const release = (k: Conn) => {
+    if (--k.used > 0) return;
+    k.idle = setTimeout(() => {
+      if (k.used !== 0 || k.gone) return;
+      drop(k); // forget it first: a request arriving now opens a new connection
+      k.c.end();
+    }, IDLE_CLOSE_MS);
+    k.idle.unref();
+  };
+  const channel = (k: Conn): Promise<Duplex> =>
+    k.ready.then(
+      (c) =>
+        new Promise<Duplex>((resolve, reject) => {
+          try {
+            c.exec('docker system dial-stdio', (err, stream) => {
+              if (err) {
+                release(k);
+                return reject(err);
+              }
+              stream.once('close', () => release(k));
+              resolve(asSocket(stream));
+            });
+          } catch (err) {
+            // exec throws "Not connected" on a connection that just ended
+            drop(k);
+            release(k);
+            reject(err);
+          }
+        }),
+      (err) => {
+        release(k);
+        throw err;
+      },
+    );
+  const take = (): Conn => {
+    const k = pool.find((x) => !x.gone && x.used < CHANNELS_PER_CONNECTION) ?? connect();
+    if (k.idle) clearTimeout(k.idle);
+    k.used++;
+    return k;
+  };
   (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-    if (idle) clearTimeout(idle);
-    const once = () => connect().then(channel);
+    const once = () => channel(take());
     once()
       // a connection that ended between two requests: one fresh connection, then give up
       .catch((err: Error) => (/Not connected/i.test(String(err?.message)) ? once() : Promise.reject(err)))

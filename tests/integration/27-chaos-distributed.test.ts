@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { readSwarmLock } from '../../chaos/swarm-lock.ts';
 import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { settledStack } from '../helpers/settle.ts';
 import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 
 const target = localTarget();
@@ -41,7 +42,7 @@ async function lockFree(): Promise<void> {
 
 describe('chaos with a distributed background load (issue 13)', () => {
   before(async () => {
-    await ensureLocalStack();
+    await settledStack('27-chaos-distributed');
     fs.mkdirSync(outDir, { recursive: true });
   });
   after(() => fs.rmSync(ledger, { force: true }));

@@ -15,6 +15,7 @@ import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts'
 import { parseLagLine } from '../../chaos/measure/lag-parse.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { readJson, readJsonl, type HaproxyCounters, type LagSample, type PlacementSample, type ProbeSample, type RwLagSample, type WriteRecord } from '../../scripts/lib/run-folder.ts';
+import { settledStack } from '../helpers/settle.ts';
 import { eventually, repoRoot } from '../helpers/run.ts';
 
 const target = localTarget();
@@ -44,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('measurements on the embedded default', () => {
   before(async () => {
-    await ensureLocalStack();
+    await settledStack('30-measure');
     await eventually(async () => (await fetch(`${target.ingressUrl}/api/todo?status=TODO`, { signal: AbortSignal.timeout(5000) })).ok, 120_000, 'the API through the ingress');
   });
   after(() => {

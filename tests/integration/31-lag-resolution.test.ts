@@ -15,6 +15,7 @@ import type { ProbeEvent } from '../../chaos/measure/lag-visibility.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
 import { readJsonl, type LagSample } from '../../scripts/lib/run-folder.ts';
+import { settledStack } from '../helpers/settle.ts';
 import { eventually, repoRoot } from '../helpers/run.ts';
 
 const swarm = swarmDocker(localTarget().dockerHost);
@@ -50,7 +51,7 @@ const startAll = async () => {
 describe('replication lag to the millisecond', () => {
   let replicas: TaskContainer[] = [];
   before(async () => {
-    await ensureLocalStack();
+    await settledStack('31-lag-resolution');
     replicas = await runningTaskContainers(swarm, DB_SERVICES.replica);
     assert.equal(replicas.length, 2);
   });

@@ -14,7 +14,8 @@ import { readJson, type ChaosJournal, type RunMeta, type Verdict } from '../../s
 import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
-import { eventually, repoRoot, runTsx, type RunResult } from '../helpers/run.ts';
+import { settledStack } from '../helpers/settle.ts';
+import { eventually, repoRoot, runTsx, track, type RunResult } from '../helpers/run.ts';
 import { spawn } from 'node:child_process';
 
 const target = localTarget();
@@ -64,12 +65,15 @@ async function assertSteady(what: string): Promise<void> {
 
 /** The CLI in its own process group (so a SIGKILL can take its helpers along), without npx/tsx wrappers. */
 function spawnChaos(args: string[], stdio: 'pipe' | 'ignore') {
-  return spawn(process.execPath, ['--import', 'tsx', 'chaos/cli.ts', ...args, '--out-dir', outDir], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', stdio, stdio],
-    detached: true,
-  });
+  // tracked: a test that fails before it signals the run leaves nothing going (run.ts)
+  return track(
+    spawn(process.execPath, ['--import', 'tsx', 'chaos/cli.ts', ...args, '--out-dir', outDir], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', stdio, stdio],
+      detached: true,
+    }),
+  );
 }
 
 async function serviceVersions(): Promise<string> {
@@ -79,7 +83,7 @@ async function serviceVersions(): Promise<string> {
 
 describe('npm run chaos on the embedded default', () => {
   before(async () => {
-    await ensureLocalStack();
+    await settledStack('40-chaos');
     fs.mkdirSync(outDir, { recursive: true });
     fs.rmSync(ledger, { force: true });
   });

@@ -18,7 +18,8 @@ import { listAgentServices } from '../../chaos/agent/runtime.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
-import { eventually, http, repoRoot, runTsx, type RunResult } from '../helpers/run.ts';
+import { settledStack } from '../helpers/settle.ts';
+import { eventually, http, repoRoot, runTsx, track, type RunResult } from '../helpers/run.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 
 const remoteEnv = remoteSwarmEnv();
@@ -82,12 +83,12 @@ function injectedRecord(kind: string): any {
 
 /** Spawns the CLI (own process group), waits until the fault is injected, SIGKILLs the group. */
 async function killMidFault(experiment: string, kind: string): Promise<{ deadline: number; entry: any; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'chaos/cli.ts', experiment, ...remote, '--no-load', '--out-dir', outDir], {
+  const child = track(spawn(process.execPath, ['--import', 'tsx', 'chaos/cli.ts', experiment, ...remote, '--no-load', '--out-dir', outDir], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-  });
+  }));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -116,6 +117,7 @@ describe('the chaos agent on the local swarm addressed as a remote one', () => {
   before(async () => {
     fs.mkdirSync(outDir, { recursive: true });
     fs.rmSync(ledger, { force: true });
+    await settledStack('42-agent');
     await steady('start');
   });
   after(() => fs.rmSync(ledger, { force: true }));

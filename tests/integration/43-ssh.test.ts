@@ -27,6 +27,7 @@ import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run
 import { remoteSwarmEnv, remoteSwarmIsTls, remoteSwarmSshEnv } from '../helpers/remote-swarm.ts';
 import { localTlsDir } from '../../scripts/lib/tls.ts';
 import { repoRoot, runCommand, runTsx } from '../helpers/run.ts';
+import { settledStack } from '../helpers/settle.ts';
 
 const sshEnv: Record<string, string> = process.env.GAMEDAY_TEST_SSH_ENV ? JSON.parse(process.env.GAMEDAY_TEST_SSH_ENV) : remoteSwarmSshEnv();
 const DOCKER_HOST = sshEnv.DOCKER_HOST!;
@@ -42,7 +43,8 @@ function tmp(): string {
 }
 
 describe('ssh:// Docker host: the manager over its sshd', () => {
-  before(() => {
+  before(async () => {
+    await settledStack('43-ssh');
     fs.mkdirSync(outDir, { recursive: true });
     assert.ok(parts.ok && parts.parts.protocol === 'ssh', `not an ssh:// host: ${DOCKER_HOST}`);
     if (!process.env.GAMEDAY_TEST_SSH_ENV) {

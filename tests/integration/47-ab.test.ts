@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { abServices } from '../../scripts/ab/stack.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
+import { settledStack } from '../helpers/settle.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-ab-it-'));
@@ -38,6 +39,7 @@ test('bad input exits 2 naming the flag', () => {
 });
 
 test('A/A passes; a candidate slowed by 20 % of p95 is flagged (exit 1); the stack is removed', async () => {
+  await settledStack('47-ab');
   const common = ['--blocks', '64', '--block-ms', '1000', '--rate', '50', '--no-calibrate'];
   const aaDir = path.join(work, 'aa');
   const aa = ab([...common, '--candidate', 'baseline'], aaDir);
