@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import util from 'node:util';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
 import fs from 'node:fs';
@@ -178,6 +179,8 @@ export interface SshTarget {
 }
 
 const IDLE_CLOSE_MS = 2000;
+/** an idle keep-alive channel is closed after this (well below any engine's idle timeout) */
+const FREE_CHANNEL_MS = 4000;
 
 /** Gives an ssh2 channel what node's http client expects of a socket. */
 function asSocket(stream: Duplex): Duplex {
@@ -206,7 +209,10 @@ function asSocket(stream: Duplex): Duplex {
 export const CHANNELS_PER_CONNECTION = 8;
 
 export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutMs: number; refusals: string[] }): http.Agent {
-  const agent = new http.Agent({ keepAlive: false });
+  // keep-alive: each channel runs one `docker system dial-stdio` (a docker CLI process on the
+  // remote); reusing it for the next request spares a process per API call, which a busy manager
+  // feels. An idle channel is closed after FREE_CHANNEL_MS.
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: CHANNELS_PER_CONNECTION, timeout: FREE_CHANNEL_MS });
   interface Conn {
     c: Client;
     ready: Promise<Client>;
@@ -215,6 +221,10 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
     gone: boolean;
     idle?: NodeJS.Timeout;
   }
+  // docker-modem formats every request's options with util.inspect (showHidden, unbounded depth)
+  // whether or not its debug log is on; the agent is in them, and walking its ssh2 connections and
+  // channels took most of a core: the probe in the same process then timed out as if the app were down
+  (agent as unknown as Record<symbol, unknown>)[util.inspect.custom] = () => `[ssh agent ${target.username}@${target.host}:${target.port}]`;
   const pool: Conn[] = [];
   // only that connection's end forgets it (a late 'close' of an old one must not touch the others)
   const drop = (k: Conn) => {
