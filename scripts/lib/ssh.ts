@@ -179,8 +179,6 @@ export interface SshTarget {
 }
 
 const IDLE_CLOSE_MS = 2000;
-/** an idle keep-alive channel is closed after this (well below any engine's idle timeout) */
-const FREE_CHANNEL_MS = 4000;
 
 /** Gives an ssh2 channel what node's http client expects of a socket. */
 function asSocket(stream: Duplex): Duplex {
@@ -209,10 +207,9 @@ function asSocket(stream: Duplex): Duplex {
 export const CHANNELS_PER_CONNECTION = 8;
 
 export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutMs: number; refusals: string[] }): http.Agent {
-  // keep-alive: each channel runs one `docker system dial-stdio` (a docker CLI process on the
-  // remote); reusing it for the next request spares a process per API call, which a busy manager
-  // feels. An idle channel is closed after FREE_CHANNEL_MS.
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: CHANNELS_PER_CONNECTION, timeout: FREE_CHANNEL_MS });
+  // no keep-alive: a channel is one `docker system dial-stdio`, closed with its response (a kept one
+  // held the process open after a run in one trial; not worth the process it would spare)
+  const agent = new http.Agent({ keepAlive: false });
   interface Conn {
     c: Client;
     ready: Promise<Client>;
