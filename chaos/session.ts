@@ -164,7 +164,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       // the lag sampler reaches the DB tasks through the host engine's node containers (embedded
       // swarm) or, elsewhere, through the chaos agent (one Swarm service per stream)
       lag: Boolean(ctx.host || (ctx.agent && ctx.nodeExec)),
-      lagAgent: !ctx.host && ctx.agent && ctx.nodeExec ? { image: ctx.agent.image.bind(ctx.agent), exec: ctx.nodeExec } : undefined,
+      lagAgent: !ctx.host && ctx.agent && ctx.nodeExec ? { image: ctx.agent.image.bind(ctx.agent), exec: ctx.nodeExec, owner: ctx.agent.owner } : undefined,
       log,
     });
     progress.start(() => measurements.live());

@@ -38,6 +38,7 @@ export function createAgentRuntime(swarm: Dockerode, o: AgentImageOptions & { lo
   const owner = `${os.hostname()}-${process.pid}-${newAgentId()}`;
   return {
     image,
+    owner,
     exec: agentNodeExec(swarm, { image, log: o.log, owner }),
     async arm(node, script, boundMs, label) {
       const id = newAgentId('sv');

@@ -39,6 +39,10 @@ while [ $n -le 5 ]; do
       for s in $(docker service ls -q --filter "label=gameday.agent.owner=$GAMEDAY_AGENT_OWNER" --filter label=gameday.agent.role=exec); do
         if docker service ps --format '{{.CurrentState}}' "$s" 2>/dev/null | grep -Eq '^(Complete|Failed|Rejected|Shutdown)'; then docker service rm "$s" >/dev/null 2>&1 || true; fi
       done
+      # its measurement streams (lag sampler): their controller is presumed gone, nobody reads them
+      for s in $(docker service ls -q --filter "label=gameday.agent.owner=$GAMEDAY_AGENT_OWNER" --filter label=gameday.agent.role=stream); do
+        docker service rm "$s" >/dev/null 2>&1 || true
+      done
     fi
     docker service rm "$self" >/dev/null 2>&1
     sleep 30

@@ -23,6 +23,8 @@ export interface AgentRuntime {
   arm(node: string, script: string, boundMs: number, label: string): Promise<string>;
   /** removes agent services (and the undo helpers of removed supervisors); missing ones are fine */
   remove(services: string[]): Promise<void>;
+  /** this controller process as its agent services are labelled (a fired supervisor sweeps by it) */
+  owner?: string;
 }
 
 /** What a fault may use. host/hostNetwork exist only on the local (embedded) swarm; nodeExec there

@@ -22,12 +22,14 @@ export interface AgentStreamOptions {
   /** the agent's node exec: stop() kills the stream's process group through it */
   exec: NodeExec;
   log?: (line: string) => void;
+  /** the controller's agent owner label: a supervisor that fires (controller presumed gone) removes its streams */
+  owner?: string;
   /** task state poll interval (default 1000 ms) */
   pollMs?: number;
 }
 
 /** The stream service's spec (pure). */
-export function agentStreamSpec(i: { id: string; image: string; node: string; containerId: string; script: string; maxSeconds: number }): Record<string, unknown> {
+export function agentStreamSpec(i: { id: string; image: string; node: string; containerId: string; script: string; maxSeconds: number; owner?: string }): Record<string, unknown> {
   return agentServiceSpec({
     id: i.id,
     image: i.image,
@@ -36,7 +38,7 @@ export function agentStreamSpec(i: { id: string; image: string; node: string; co
     // tini as pid 1 (the command replaces the image's entrypoint): a removal's SIGTERM ends the CLI
     command: ['/usr/bin/tini', '--', 'docker', 'exec', '-u', 'root', i.containerId, ...taskStreamCommand(i)],
     env: { GAMEDAY_AGENT_ID: i.id },
-    labels: { [`${AGENT_LABEL}.container`]: i.containerId },
+    labels: { [`${AGENT_LABEL}.container`]: i.containerId, ...(i.owner ? { [`${AGENT_LABEL}.owner`]: i.owner } : {}) },
   });
 }
 
@@ -167,7 +169,7 @@ export function agentTaskStreams(o: AgentStreamOptions): TaskStreamStarter {
       try {
         const image = await o.image();
         if (closing) return false; // stopped while the image was built: nothing to start
-        await createServiceWithAuth(o.swarm, agentStreamSpec({ id, image, node: opts.node, containerId: opts.containerId, script: opts.script, maxSeconds: opts.maxSeconds }));
+        await createServiceWithAuth(o.swarm, agentStreamSpec({ id, image, node: opts.node, containerId: opts.containerId, script: opts.script, maxSeconds: opts.maxSeconds, owner: o.owner }));
         return true;
       } catch (err) {
         say(`${what}: not started: ${errText(err)}`);

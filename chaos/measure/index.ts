@@ -49,7 +49,7 @@ export interface MeasureContext {
   lag?: boolean;
   /** the lag sampler's streams through the chaos agent (Swarm services, any swarm) instead of the
    *  host engine's node containers: its image and node exec (ChaosContext agent / nodeExec) */
-  lagAgent?: { image: () => Promise<string>; exec: NodeExec };
+  lagAgent?: { image: () => Promise<string>; exec: NodeExec; owner?: string };
   placement?: boolean;
   /** placement: only these service name prefixes (default: all services) */
   servicePrefixes?: string[];
@@ -128,7 +128,7 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
           rwLag: ctx.rwLag ?? { pollEveryMs: 100, maxWaitMs: 10_000 },
         })
       : undefined;
-  const lagStream = ctx.lagAgent ? agentTaskStreams({ swarm: ctx.swarm, image: ctx.lagAgent.image, exec: ctx.lagAgent.exec, log: ctx.log }) : undefined;
+  const lagStream = ctx.lagAgent ? agentTaskStreams({ swarm: ctx.swarm, image: ctx.lagAgent.image, exec: ctx.lagAgent.exec, owner: ctx.lagAgent.owner, log: ctx.log }) : undefined;
   const lag =
     ctx.lag === false
       ? undefined

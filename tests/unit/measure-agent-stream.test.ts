@@ -47,6 +47,10 @@ test('agentStreamSpec: an agent service (role stream) on the task node running d
   assert.deepEqual(s.EndpointSpec, { Mode: 'dnsrr' });
   // --recover sweeps it like any agent service no ledger record holds
   assert.deepEqual(leftoverAgentServices([{ name: s.Name, labels: s.Labels }], []), ['gameday-agent-ls1']);
+  assert.equal(s.Labels['gameday.agent.owner'], undefined);
+  // with its controller's owner label: a supervisor that fires removes the streams of that owner
+  const owned = agentStreamSpec({ id: 'ls2', image: 'i', node: 'n', containerId: 'c', script: 'x', maxSeconds: 30, owner: 'host-1-ab' }) as any;
+  assert.equal(owned.Labels['gameday.agent.owner'], 'host-1-ab');
 });
 
 test('FrameLines: stdout and stderr lines apart, lines cut across frames and chunks kept whole', () => {
