@@ -8,6 +8,13 @@ import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
 import { LOAD_LABEL } from '../../load/run/distributed-spec.ts';
 import { eventually, http, stopStrays } from './run.ts';
 
+/** The TODO app at `ingress` answers its API health and its web index with 200. */
+export async function appAnswers(ingress: string): Promise<boolean> {
+  const api = await http(`${ingress}/api/healthz`, { timeoutMs: 5_000 });
+  const web = await http(`${ingress}/`, { timeoutMs: 5_000 });
+  return api.status === 200 && web.status === 200;
+}
+
 export async function settledStack(what: string): Promise<void> {
   await stopStrays();
   const t = await ensureLocalStack();
@@ -23,10 +30,7 @@ export async function settledStack(what: string): Promise<void> {
   const ingress = localTarget().ingressUrl;
   await eventually(
     async () => {
-      if (!converged(await serviceStates(docker))) return false;
-      const api = await http(`${ingress}/api/healthz`, { timeoutMs: 5_000 });
-      const web = await http(`${ingress}/`, { timeoutMs: 5_000 });
-      return api.status === 200 && web.status === 200;
+      return converged(await serviceStates(docker)) && (await appAnswers(ingress));
     },
     4 * 60_000,
     `${what}: the default stack converged and answering at ${ingress}`,

@@ -24,8 +24,8 @@ import { isComplete, readJson, type GamedayJournal, type LostWriteResult, type R
 import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
-import { settledStack } from '../helpers/settle.ts';
-import { eventually, http, repoRoot, runTsx } from '../helpers/run.ts';
+import { appAnswers, settledStack } from '../helpers/settle.ts';
+import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 import { RENAMED, deployRenamed, removeRenamed, renamedServices, writeTargetFile } from '../helpers/renamed-stack.ts';
 
@@ -93,11 +93,7 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
     // every task running is not yet serving: a fresh copy's databases initialise and its API waits
     // for them; the game day's steady state would only refuse to start
     await eventually(
-      async () => {
-        const api = await http(`${ingressUrl}/api/healthz`, { timeoutMs: 5_000 });
-        const web = await http(`${ingressUrl}/`, { timeoutMs: 5_000 });
-        return api.status === 200 && web.status === 200;
-      },
+      () => appAnswers(ingressUrl),
       5 * 60_000,
       `the renamed copy answering at ${ingressUrl}`,
       1000,
