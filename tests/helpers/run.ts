@@ -45,7 +45,9 @@ export async function stopStrays(graceMs = 90_000): Promise<void> {
   if (!left.length) return;
   process.stderr.write(`test helpers: stopping ${left.length} command(s) a test left running\n`);
   for (const c of left) signalGroup(c, 'SIGINT');
-  await Promise.race([Promise.all(left.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('close', r))))), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  // a tracked child leaves `live` on 'close': each of these is still to close
+  const closed = Promise.all(left.map((c) => new Promise((r) => c.once('close', r))));
+  await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);
   for (const c of left) signalGroup(c, 'SIGKILL');
 }
 

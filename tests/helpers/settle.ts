@@ -20,18 +20,14 @@ export async function settledStack(what: string): Promise<void> {
   const t = await ensureLocalStack();
   const docker = swarmDocker(t.dockerHost);
   // load services only: an agent service may be a dead-man supervisor still holding an undo
-  for (const label of [LOAD_LABEL]) {
-    const left = (await docker.listServices({ filters: { label: [label] } } as any)) as unknown as Array<{ ID: string; Spec: { Name: string } }>;
-    for (const s of left) {
-      process.stderr.write(`${what}: removing service ${s.Spec.Name} (label ${label}) an earlier test left\n`);
-      await docker.getService(s.ID).remove().catch(() => undefined);
-    }
+  const left = (await docker.listServices({ filters: { label: [LOAD_LABEL] } } as any)) as unknown as Array<{ ID: string; Spec: { Name: string } }>;
+  for (const s of left) {
+    process.stderr.write(`${what}: removing service ${s.Spec.Name} (label ${LOAD_LABEL}) an earlier test left\n`);
+    await docker.getService(s.ID).remove().catch(() => undefined);
   }
   const ingress = localTarget().ingressUrl;
   await eventually(
-    async () => {
-      return converged(await serviceStates(docker)) && (await appAnswers(ingress));
-    },
+    async () => converged(await serviceStates(docker)) && (await appAnswers(ingress)),
     4 * 60_000,
     `${what}: the default stack converged and answering at ${ingress}`,
     1000,

@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { readSwarmLock } from '../../chaos/swarm-lock.ts';
-import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { settledStack } from '../helpers/settle.ts';
 import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
 

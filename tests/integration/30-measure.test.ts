@@ -11,7 +11,7 @@ import { checkLostWrites, lagStats, phaseStats, startMeasurements, type MeasureC
 import { defaults } from '../../scripts/lib/defaults.ts';
 import { readStatsPassword } from '../../scripts/lib/stats-password.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
-import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { parseLagLine } from '../../chaos/measure/lag-parse.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { readJson, readJsonl, type HaproxyCounters, type LagSample, type PlacementSample, type ProbeSample, type RwLagSample, type WriteRecord } from '../../scripts/lib/run-folder.ts';

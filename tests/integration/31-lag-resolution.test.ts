@@ -13,7 +13,7 @@ import { lagStats, percentile } from '../../chaos/measure/lag-stats.ts';
 import { startLagSampler } from '../../chaos/measure/lag.ts';
 import type { ProbeEvent } from '../../chaos/measure/lag-visibility.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
-import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { readJsonl, type LagSample } from '../../scripts/lib/run-folder.ts';
 import { settledStack } from '../helpers/settle.ts';
 import { eventually, repoRoot } from '../helpers/run.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
-import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { readJson, type ChaosJournal, type RunMeta, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';

@@ -19,7 +19,7 @@ import { planExperiment } from '../../chaos/plan.ts';
 import { bindExperiment, TODO_TARGET } from '../../chaos/targets/index.ts';
 import { servicesState } from '../../chaos/swarm.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
-import { ensureLocalStack, localTarget } from '../../scripts/lib/local-swarm.ts';
+import { localTarget } from '../../scripts/lib/local-swarm.ts';
 import { isComplete, readJson, type GamedayJournal, type LostWriteResult, type RunMeta, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
