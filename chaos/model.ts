@@ -107,8 +107,13 @@ export const ExperimentSchema = z.object({
       afterMs: ms.default(5000),
       /** give up waiting for recovery after this long */
       recoveryTimeoutMs: ms.default(90_000),
+      /**
+       * the final hypothesis check: it must hold in one check within this long (one slow answer
+       * on a busy host after a recovery that held is not a deviation); 0 checks once
+       */
+      confirmMs: ms.default(10_000),
     })
-    .default({ beforeMs: 5000, afterMs: 5000, recoveryTimeoutMs: 90_000 }),
+    .default({ beforeMs: 5000, afterMs: 5000, recoveryTimeoutMs: 90_000, confirmMs: 10_000 }),
   /** blast radius: never kill more than this share of a service's tasks */
   maxShare: z.number().gt(0).max(1).default(0.5),
 });

@@ -42,7 +42,7 @@ export function formatPlan(exp: Experiment, plan: PlannedStep[]): string {
     `  1. measure steady phase ${t.beforeMs} ms`,
     ...plan.map((p, i) => `  ${i + 2}. ${p.line}`),
     `  ${plan.length + 2}. roll back every fault (reverse order), wait for recovery (<= ${t.recoveryTimeoutMs} ms)`,
-    `  ${plan.length + 3}. measure after phase ${t.afterMs} ms; check steady state; lost-write check`,
+    `  ${plan.length + 3}. measure after phase ${t.afterMs} ms; check steady state (holds in a check within ${t.confirmMs} ms); lost-write check`,
     `  tolerances: ${describeTolerances(exp)}`,
   ];
   return lines.join('\n');

@@ -157,3 +157,30 @@ test('plan validation names the step and the field', () => {
     /method\[0\]: fault break: params\.target/,
   );
 });
+
+test('the final check gets a second look within timing.confirmMs: one slow answer after recovery is not a deviation, and the details say so', async () => {
+  const { events, ledger, registry } = setup();
+  const exp = experiment({ timing: { beforeMs: 5, afterMs: 5, recoveryTimeoutMs: 200, confirmMs: 5000 } });
+  // 0 before, 1 recovery, 2 the first final check (fails), 3 the second (holds)
+  const r = await runExperiment(exp, planExperiment(exp, registry), { ...fakeDeps(events, ledger, { steady: (n) => n !== 2 }), pollMs: 5 });
+  assert.equal(r.journal.deviated, false);
+  assert.equal(r.journal.steadyStateAfter?.ok, true);
+  assert.match(r.journal.steadyStateAfter!.details.at(-1)!, /^held on check 2 \(before: /);
+  assert.deepEqual(events.filter((e) => e.startsWith('steady:')), ['steady:0', 'steady:1', 'steady:2', 'steady:3']);
+});
+
+test('the final check that keeps failing for timing.confirmMs is a deviation, with the count of checks', async () => {
+  const { events, ledger, registry } = setup();
+  const exp = experiment({ timing: { beforeMs: 5, afterMs: 5, recoveryTimeoutMs: 200, confirmMs: 60 } });
+  const r = await runExperiment(exp, planExperiment(exp, registry), { ...fakeDeps(events, ledger, { steady: (n) => n < 2 }), pollMs: 5 });
+  assert.equal(r.journal.deviated, true);
+  assert.match(r.journal.steadyStateAfter!.details.at(-1)!, /^failed \d+ checks in \d+ ms$/);
+  const finalChecks = events.filter((e) => e.startsWith('steady:')).length - 2;
+  assert.ok(finalChecks >= 2, `checked ${finalChecks} times`);
+  // confirmMs 0: one check only, as before
+  const once = setup();
+  const exp0 = experiment({ timing: { beforeMs: 5, afterMs: 5, recoveryTimeoutMs: 200, confirmMs: 0 } });
+  const r0 = await runExperiment(exp0, planExperiment(exp0, once.registry), { ...fakeDeps(once.events, once.ledger, { steady: (n) => n < 2 }), pollMs: 5 });
+  assert.equal(r0.journal.deviated, true);
+  assert.equal(once.events.filter((e) => e.startsWith('steady:')).length, 3);
+});
