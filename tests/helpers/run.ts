@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after } from 'node:test';
+import { cpuShare, cpuTimes, type CpuShare } from './cpu.ts';
 
 export const repoRoot = path.resolve(new URL('../../', import.meta.url).pathname);
 
@@ -11,6 +12,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** the machine's CPU over the run: how much the hypervisor took (steal), how much was idle */
+  cpu?: CpuShare;
 }
 
 /** Runs `npx tsx <script> ...args` (what the npm scripts do) in the repo, bounded in time. */
@@ -58,6 +61,7 @@ process.once('exit', () => {
 
 export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
   const t0 = performance.now();
+  const cpu0 = cpuTimes();
   return new Promise((resolve) => {
     const child = track(spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     let stdout = '';
@@ -76,7 +80,7 @@ export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.Pro
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(hard);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, cpu: cpuShare(cpu0, cpuTimes()) });
     });
   });
 }

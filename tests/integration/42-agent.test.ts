@@ -19,7 +19,7 @@ import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
 import { settledStack } from '../helpers/settle.ts';
-import { withOneRerunOnBrokenBaseline } from '../helpers/baseline.ts';
+import { withOneRerun } from '../helpers/baseline.ts';
 import { eventually, http, repoRoot, runTsx, track, type RunResult } from '../helpers/run.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 
@@ -154,7 +154,7 @@ describe('the chaos agent on the local swarm addressed as a remote one', () => {
 
   for (const exp of ['api-kill-task', 'network-partition', 'api-netem-latency']) {
     it(`${exp} runs through the agent and passes`, async () => {
-      const r = await withOneRerunOnBrokenBaseline(exp, () => chaos([exp, '--no-load']), () => steady(`${exp}, before its rerun`));
+      const r = await withOneRerun(exp, () => chaos([exp, '--no-load']), () => steady(`${exp}, before its rerun`));
       assertPassedThroughAgent(r, exp, exp === 'network-partition');
       assert.deepEqual(await agentServices(), [], `no agent service left after ${exp}`);
       await steady(exp);

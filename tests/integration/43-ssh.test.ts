@@ -28,7 +28,7 @@ import { remoteSwarmEnv, remoteSwarmIsTls, remoteSwarmSshEnv } from '../helpers/
 import { localTlsDir } from '../../scripts/lib/tls.ts';
 import { repoRoot, runCommand, runTsx } from '../helpers/run.ts';
 import { settledStack } from '../helpers/settle.ts';
-import { withOneRerunOnBrokenBaseline } from '../helpers/baseline.ts';
+import { withOneRerun } from '../helpers/baseline.ts';
 
 const sshEnv: Record<string, string> = process.env.GAMEDAY_TEST_SSH_ENV ? JSON.parse(process.env.GAMEDAY_TEST_SSH_ENV) : remoteSwarmSshEnv();
 const DOCKER_HOST = sshEnv.DOCKER_HOST!;
@@ -88,7 +88,7 @@ describe('ssh:// Docker host: the manager over its sshd', () => {
   });
 
   it('api-scale with --docker-host ssh://... passes', async () => {
-    const r = await withOneRerunOnBrokenBaseline(
+    const r = await withOneRerun(
       'api-scale over ssh',
       () => runTsx('chaos/cli.ts', ['api-scale', '--docker-host', DOCKER_HOST, '--target', TARGET, '--no-load', '--out-dir', outDir], { env, timeoutMs: 6 * 60_000 }),
       () => settledStack('43-ssh, before the rerun'),

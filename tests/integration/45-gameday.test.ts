@@ -6,7 +6,9 @@
 // passes as on the embedded default; one verdict set per experiment, within CI's budget; the
 // renamed copy is at its steady state afterwards and is then removed (the default deployment is
 // left as it was for the later tests). Bad plan and target files are refused naming the key,
-// before anything is touched.
+// before anything is touched. An experiment that measured the machine rather than its fault (its
+// baseline broke before the fault, or only timing tolerances failed under hypervisor steal: see
+// tests/helpers/baseline.ts) runs once more, alone, saying why.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,12 +22,14 @@ import { bindExperiment, TODO_TARGET } from '../../chaos/targets/index.ts';
 import { servicesState } from '../../chaos/swarm.ts';
 import { swarmDocker } from '../../scripts/lib/docker.ts';
 import { localTarget } from '../../scripts/lib/local-swarm.ts';
-import { isComplete, readJson, type GamedayJournal, type LostWriteResult, type RunMeta, type Verdict } from '../../scripts/lib/run-folder.ts';
+import { isComplete, readJson, type ChaosJournal, type GamedayJournal, type LostWriteResult, type RunMeta, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { replicationStatus } from '../../chaos/replication.ts';
 import { nodeExec } from '../../scripts/lib/node-exec.ts';
 import { converged, serviceStates } from '../../scripts/lib/swarm/state.ts';
 import { appAnswers, settledStack } from '../helpers/settle.ts';
-import { eventually, repoRoot, runTsx } from '../helpers/run.ts';
+import { eventually, repoRoot, runTsx, type RunResult } from '../helpers/run.ts';
+import { experimentRerunReason } from '../helpers/baseline.ts';
+import { CpuSampler, formatShare, type CpuShare } from '../helpers/cpu.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
 import { RENAMED, deployRenamed, removeRenamed, renamedServices, writeTargetFile } from '../helpers/renamed-stack.ts';
 
@@ -62,7 +66,7 @@ let remote: string[] = [];
 const WHOLE_NODE = new Set(['node-drain', 'node-partition', 'node-pause', 'engine-hang']);
 
 /** The plan a staging swarm runs: the default plan without the experiments that need the node containers. */
-function remotePlanFile(): { file: string; ids: string[]; left: string[] } {
+function remotePlanFile(only?: string[]): { file: string; ids: string[]; left: string[] } {
   const plan = loadPlan(DEFAULT_PLAN);
   const raw = YAML.parse(fs.readFileSync(DEFAULT_PLAN, 'utf8')) as { experiments: ({ experiment: string } | string)[] };
   const local = new Set(
@@ -72,10 +76,56 @@ function remotePlanFile(): { file: string; ids: string[]; left: string[] } {
   );
   for (const id of WHOLE_NODE) local.add(id);
   const idOf = (x: { experiment: string } | string) => (typeof x === 'string' ? x : x.experiment);
-  const entries = raw.experiments.filter((x) => !local.has(idOf(x)) && (FULL || CI_SUBSET.includes(idOf(x))));
-  const file = path.join(outDir, 'remote-plan.yaml');
+  const entries = raw.experiments.filter((x) => !local.has(idOf(x)) && (only ? only.includes(idOf(x)) : FULL || CI_SUBSET.includes(idOf(x))));
+  const file = path.join(outDir, only ? 'remote-plan-rerun.yaml' : 'remote-plan.yaml');
   fs.writeFileSync(file, YAML.stringify({ name: 'default-remote', description: 'the default plan, minus what needs the node containers', experiments: entries }));
   return { file, ids: entries.map((x) => (typeof x === 'string' ? x : x.experiment)), left: [...local] };
+}
+
+interface GamedayRun {
+  r: RunResult;
+  dir: string;
+  journals: Map<string, ChaosJournal>;
+  verdicts: Verdict[];
+  /** the machine's CPU while one experiment ran */
+  cpuOf: (id: string) => CpuShare | undefined;
+}
+
+/** One `npm run gameday` of the plan, with what every game day must show whatever its verdicts. */
+async function gameday(planFile: string, ids: string[], outputFile: string): Promise<GamedayRun> {
+  const cpu = new CpuSampler().start();
+  const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir, '--plan', planFile, ...remote], { env, timeoutMs: BUDGET_MS + 4 * 60_000 });
+  cpu.stop();
+  fs.writeFileSync(path.join(outDir, outputFile), `${r.stdout}\n--- stderr ---\n${r.stderr}\n--- machine ---\n${formatShare(r.cpu)}\n`);
+  const m = /run folder ([^\s;]+)/.exec(r.stdout);
+  assert.ok(m, `no run folder reported (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
+  const dir = path.resolve(repoRoot, m[1]!);
+  assert.ok(isComplete(dir), 'the run folder is closed');
+  const meta = readJson<RunMeta>(dir, 'run.json');
+  assert.equal(meta.kind, 'gameday');
+  assert.equal(meta.status, 'completed', `${meta.failures?.join('\n')}`);
+  assert.equal(meta.target.dockerHost, remoteEnv.DOCKER_HOST);
+  assert.equal(meta.target.embedded, false, 'the swarm was addressed as a remote one');
+  const gd = readJson<GamedayJournal>(dir, 'gameday.json');
+  assert.deepEqual(gd.experiments.map((j) => j.experiment), ids, 'every experiment of the plan ran, in order');
+  const verdicts = readJson<Verdict[]>(dir, 'verdicts.json');
+  // lost writes: the read-back from every DB server of the renamed app, through the agent
+  const lostVerdict = verdicts.find((x) => /write lost/.test(x.tolerance));
+  assert.ok(fs.existsSync(path.join(dir, 'writes-check.json')), `the lost-write read-back ran: ${JSON.stringify(lostVerdict)}`);
+  const lost = readJson<LostWriteResult>(dir, 'writes-check.json');
+  assert.ok(lost.acknowledged > 100, `writes were made throughout (${lost.acknowledged} acknowledged)`);
+  assert.deepEqual(lost.lost, [], 'no acknowledged write lost');
+  assert.deepEqual(lost.unexpected, []);
+  const failed = verdicts.filter((x) => !x.ok);
+  fs.writeFileSync(path.join(outDir, outputFile.replace(/output\.txt$/, 'failed-verdicts.json')), JSON.stringify(failed, null, 1));
+  assert.equal(r.code, failed.length ? 1 : 0, `the exit code follows the verdicts: ${JSON.stringify(failed, null, 1)}`);
+  for (const f of failed) assert.ok(r.stdout.includes(f.experiment), `failing verdict ${f.experiment} is in the table`);
+  const journals = new Map(gd.experiments.map((j) => [j.experiment, j] as const));
+  const cpuOf = (id: string) => {
+    const j = journals.get(id);
+    return j ? cpu.shareBetween(Date.parse(j.startedAt), Date.parse(j.finishedAt)) : undefined;
+  };
+  return { r, dir, journals, verdicts, cpuOf };
 }
 
 describe('npm run gameday on a staging swarm: remote address, the app under other names, described by a target file', () => {
@@ -135,53 +185,44 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
     assert.deepEqual((await swarm.listServices()).map((s) => s.Spec?.Name).sort(), before, 'no service was created or removed');
   });
 
-  it('every experiment of the default plan the remote mode supports runs on the renamed app and passes, within budget', { timeout: BUDGET_MS + 5 * 60_000 }, async () => {
+  it('every experiment of the default plan the remote mode supports runs on the renamed app and passes, within budget', { timeout: 2 * BUDGET_MS + 8 * 60_000 }, async () => {
     const plan = remotePlanFile();
     assert.ok(plan.ids.length >= (FULL ? 12 : CI_SUBSET.length), `the remote mode runs ${plan.ids.length} of 17 (left out: ${plan.left.join(', ')})`);
-    const r = await runTsx('chaos/gameday.ts', ['--out-dir', outDir, '--plan', plan.file, ...remote], { env, timeoutMs: BUDGET_MS + 4 * 60_000 });
-    fs.writeFileSync(path.join(outDir, 'gameday-output.txt'), `${r.stdout}\n--- stderr ---\n${r.stderr}`);
-    const m = /run folder ([^\s;]+)/.exec(r.stdout);
-    assert.ok(m, `no run folder reported (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
-    const dir = path.resolve(repoRoot, m[1]!);
-    assert.ok(isComplete(dir), 'the run folder is closed');
-    const meta = readJson<RunMeta>(dir, 'run.json');
-    assert.equal(meta.kind, 'gameday');
-    assert.equal(meta.status, 'completed', `${meta.failures?.join('\n')}`);
-    assert.equal(meta.target.dockerHost, remoteEnv.DOCKER_HOST);
-    assert.equal(meta.target.embedded, false, 'the swarm was addressed as a remote one');
-
-    const gd = readJson<GamedayJournal>(dir, 'gameday.json');
-    assert.deepEqual(gd.experiments.map((j) => j.experiment), plan.ids, 'every experiment of the plan ran, in order');
-    for (const j of gd.experiments) {
-      assert.equal(j.status, 'completed', `${j.experiment}: ${j.error}`);
-      assert.ok(j.rollbacks.every((x) => x.ok), `${j.experiment}: ${JSON.stringify(j.rollbacks)}`);
-      assert.equal(j.steadyStateAfter?.ok, true, `${j.experiment}: steady state after: ${j.steadyStateAfter?.details.join('; ')}`);
-    }
+    const first = await gameday(plan.file, plan.ids, 'gameday-output.txt');
+    assert.ok(first.r.ms < BUDGET_MS, `the game day took ${Math.round(first.r.ms / 1000)} s, budget ${BUDGET_MS / 1000} s`);
     // the faults acted on the renamed services, never on the default deployment's
-    const journal = fs.readFileSync(path.join(dir, 'gameday.json'), 'utf8');
+    const journal = fs.readFileSync(path.join(first.dir, 'gameday.json'), 'utf8');
     assert.match(journal, /kill-tasks:gdx_app_api/);
     assert.doesNotMatch(journal, /todo_(app|frontend|mysql|ingress)_/, 'no todo_* service named in the journal');
-    const verdicts = readJson<Verdict[]>(dir, 'verdicts.json');
-    for (const id of plan.ids) assert.ok(verdicts.filter((v) => v.experiment === id).length >= 3, `${id} has its verdicts`);
+    assert.ok(fs.existsSync(path.join(first.dir, 'k6-summary.json')), 'the k6 load ran in the background');
 
-    // lost writes: the read-back from every DB server of the renamed app, through the agent
-    const lostVerdict = verdicts.find((x) => /write lost/.test(x.tolerance));
-    assert.ok(fs.existsSync(path.join(dir, 'writes-check.json')), `the lost-write read-back ran: ${JSON.stringify(lostVerdict)}`);
-    const lost = readJson<LostWriteResult>(dir, 'writes-check.json');
-    assert.ok(lost.acknowledged > 100, `writes were made throughout (${lost.acknowledged} acknowledged)`);
-    assert.deepEqual(lost.lost, [], 'no acknowledged write lost');
-    assert.deepEqual(lost.unexpected, []);
+    // an experiment that measured the machine, not its fault, runs once more (tests/helpers/baseline.ts)
+    const again = plan.ids
+      .map((id) => ({ id, why: experimentRerunReason(first.journals.get(id), first.verdicts.filter((v) => v.experiment === id), first.cpuOf(id)) }))
+      .filter((x): x is { id: string; why: string } => !!x.why);
+    const results = new Map(plan.ids.map((id) => [id, first] as const));
+    if (again.length) {
+      for (const a of again) console.log(`${a.id}: ${a.why}; once more`);
+      await eventually(() => appAnswers(ingressUrl), 3 * 60_000, `the renamed copy answering before the rerun`, 1000);
+      const ids = again.map((a) => a.id);
+      const second = await gameday(remotePlanFile(ids).file, ids, 'gameday-rerun-output.txt');
+      for (const id of ids) results.set(id, second);
+    }
 
-    assert.ok(r.ms < BUDGET_MS, `the game day took ${Math.round(r.ms / 1000)} s, budget ${BUDGET_MS / 1000} s`);
-    assert.ok(fs.existsSync(path.join(dir, 'k6-summary.json')), 'the k6 load ran in the background');
-    const failed = verdicts.filter((x) => !x.ok);
-    assert.equal(r.code, failed.length ? 1 : 0, `the exit code follows the verdicts: ${JSON.stringify(failed, null, 1)}`);
-    for (const f of failed) assert.ok(r.stdout.includes(f.experiment), `failing verdict ${f.experiment} is in the table`);
-    assert.ok(!failed.some((f) => /run completed|every fault undone|steady state after/.test(f.tolerance)), JSON.stringify(failed, null, 1));
-    // passes as today: what fails is only what the remote path cannot measure yet
-    const unexpected = failed.filter((f) => !/lag/.test(f.tolerance));
-    fs.writeFileSync(path.join(outDir, 'gameday-failed-verdicts.json'), JSON.stringify(failed, null, 1));
-    assert.deepEqual(unexpected, [], 'every tolerance passes but the measurements the remote path does not have yet');
+    for (const id of plan.ids) {
+      const run = results.get(id)!;
+      const j = run.journals.get(id)!;
+      assert.equal(j.status, 'completed', `${id}: ${j.error}`);
+      assert.ok(j.rollbacks.every((x) => x.ok), `${id}: ${JSON.stringify(j.rollbacks)}`);
+      assert.equal(j.steadyStateAfter?.ok, true, `${id}: steady state after: ${j.steadyStateAfter?.details.join('; ')}`);
+      const vs = run.verdicts.filter((v) => v.experiment === id);
+      assert.ok(vs.length >= 3, `${id} has its verdicts`);
+      const failed = vs.filter((x) => !x.ok);
+      assert.ok(!failed.some((f) => /run completed|every fault undone|steady state after/.test(f.tolerance)), JSON.stringify(failed, null, 1));
+      // passes as today: what fails is only what the remote path cannot measure yet
+      const unexpected = failed.filter((f) => !/lag/.test(f.tolerance));
+      assert.deepEqual(unexpected, [], `${id}: every tolerance passes but the measurements the remote path does not have yet`);
+    }
   });
 
   it('leaves the renamed app and the default deployment at their steady state', async () => {
