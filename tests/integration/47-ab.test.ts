@@ -1,5 +1,5 @@
 // npm run ab end to end on the embedded swarm (the default stack must be up: its DB, network,
-// secret and images): A/A must pass (exit 0) and the baseline against a planted +20 %-of-p95
+// secret and images): A/A must pass (exit 0) and the baseline against a planted +50 %-of-p95
 // candidate must be flagged with compare's regression code (1); every report file written,
 // JUnit valid against junit-10.xsd, and no gameday_ab service left behind. Bounded: each run
 // is killed after 6 minutes.
@@ -38,7 +38,7 @@ test('bad input exits 2 naming the flag', () => {
   assert.match(n.stderr, /--rate: expected a number from 1 to 2000, got "fast"/);
 });
 
-test('A/A passes; a candidate slowed by 20 % of p95 is flagged (exit 1); the stack is removed', async () => {
+test('A/A passes; a candidate slowed by 50 % of p95 is flagged (exit 1); the stack is removed', async () => {
   await settledStack('47-ab');
   const common = ['--blocks', '64', '--block-ms', '1000', '--rate', '50', '--no-calibrate'];
   const aaDir = path.join(work, 'aa');
@@ -51,7 +51,10 @@ test('A/A passes; a candidate slowed by 20 % of p95 is flagged (exit 1); the sta
   assert.ok(p95 > 0, `baseline p95 ${p95}`);
 
   const slowDir = path.join(work, 'slow');
-  const delay = Math.max(2, Math.round(0.2 * p95));
+  // This checks the wiring (exit code, reports, clean-up), not the detection power that
+  // bench:compare measures: on a shared 2-core runner a 20 % planted delay was missed once
+  // (p 0.012 against alpha 0.01), so the plant is well clear of the noise.
+  const delay = Math.max(3, Math.round(0.5 * p95));
   const slow = ab([...common, '--candidate-delay-ms', String(delay)], slowDir);
   process.stdout.write(slow.stdout);
   assert.equal(slow.status, 1, `A vs +${delay} ms: exit ${slow.status}: ${slow.stdout.slice(-1500)} ${slow.stderr.slice(-800)}`);
