@@ -163,8 +163,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       allowRemoteTarget: o.target.explicit,
       // the lag sampler reaches the DB tasks through the host engine's node containers (embedded
       // swarm) or, elsewhere, through the chaos agent (one Swarm service per stream)
-      lag: Boolean(ctx.host || (ctx.agent && ctx.nodeExec)),
+      lag: Boolean((ctx.host || (ctx.agent && ctx.nodeExec)) && app.roles.dbPrimary && app.roles.dbReplicas),
       lagAgent: !ctx.host && ctx.agent && ctx.nodeExec ? { image: ctx.agent.image.bind(ctx.agent), exec: ctx.nodeExec, owner: ctx.agent.owner } : undefined,
+      // the target's own DB services: an app under other names must not be measured by the TODO app's
+      db: app.roles.dbPrimary && app.roles.dbReplicas ? { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas } : undefined,
       log,
     });
     progress.start(() => measurements.live());

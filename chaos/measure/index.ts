@@ -50,6 +50,8 @@ export interface MeasureContext {
   /** the lag sampler's streams through the chaos agent (Swarm services, any swarm) instead of the
    *  host engine's node containers: its image and node exec (ChaosContext agent / nodeExec) */
   lagAgent?: { image: () => Promise<string>; exec: NodeExec; owner?: string };
+  /** the DB services the lag sampler watches (a target file's dbPrimary / dbReplicas roles; default the TODO app's) */
+  db?: { primary: string; replica: string };
   placement?: boolean;
   /** placement: only these service name prefixes (default: all services) */
   servicePrefixes?: string[];
@@ -138,6 +140,7 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
           maxDurationMs,
           log: ctx.log,
           stream: lagStream,
+          ...(ctx.db ? { service: ctx.db.replica, primaryService: ctx.db.primary } : {}),
           // an agent stream starts as a Swarm task (seconds): the replica's first samples wait longer
           // for its probe, rather than open with 'heartbeat-age' figures
           warmupMs: lagStream ? 15_000 : undefined,
