@@ -167,6 +167,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       lagAgent: !ctx.host && ctx.agent && ctx.nodeExec ? { image: ctx.agent.image.bind(ctx.agent), exec: ctx.nodeExec, owner: ctx.agent.owner } : undefined,
       // the target's own DB services: an app under other names must not be measured by the TODO app's
       db: app.roles.dbPrimary && app.roles.dbReplicas ? { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas } : undefined,
+      // what the target file says to probe and write (the TODO app's by default)
+      probeEndpoints: app.probe.endpoints,
+      writeApi: { method: app.writes.create.method, createPath: app.writes.create.path, tokenField: app.writes.create.tokenField, idField: app.writes.create.idField, listPath: app.writes.list.path },
       log,
     });
     progress.start(() => measurements.live());
@@ -222,6 +225,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           // the embedded swarm's node exec is faster; any other swarm is read through the agent
           exec: ctx.host ? undefined : ctx.nodeExec,
           ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
+          table: app.writes.table,
         });
       } catch (err) {
         lostWritesError = errText(err);

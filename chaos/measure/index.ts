@@ -15,9 +15,9 @@ import { HaproxyRecorder } from './haproxy.ts';
 import { agentTaskStreams } from './agent-stream.ts';
 import { startLagSampler } from './lag.ts';
 import { startPlacementSampler } from './placement.ts';
-import { startProbe, type ProbeStreamResult } from './probe.ts';
+import { startProbe, type ProbeEndpoint, type ProbeStreamResult } from './probe.ts';
 import { checkTargetUrl } from './target.ts';
-import { startWriter, type WriterStats } from './writer.ts';
+import { startWriter, type WriteApi, type WriterStats } from './writer.ts';
 
 export { checkLostWrites, type LostWriteContext } from './lost-writes.ts';
 export { phaseStats, outages, type PhaseStat, type Outage } from './phase-stats.ts';
@@ -50,6 +50,10 @@ export interface MeasureContext {
   /** the lag sampler's streams through the chaos agent (Swarm services, any swarm) instead of the
    *  host engine's node containers: its image and node exec (ChaosContext agent / nodeExec) */
   lagAgent?: { image: () => Promise<string>; exec: NodeExec; owner?: string };
+  /** what the probe requests (a target file's probe.endpoints; default the TODO app's) */
+  probeEndpoints?: ProbeEndpoint[];
+  /** the write ledger's create and list (a target file's writes; default the TODO app's) */
+  writeApi?: WriteApi;
   /** the DB services the lag sampler watches (a target file's dbPrimary / dbReplicas roles; default the TODO app's) */
   db?: { primary: string; replica: string };
   placement?: boolean;
@@ -117,12 +121,14 @@ export async function startMeasurements(ctx: MeasureContext): Promise<Measuremen
     maxDurationMs,
     signal: ac.signal,
     fault: currentFault,
+    ...(ctx.probeEndpoints ? { endpoints: ctx.probeEndpoints } : {}),
   });
   const writer =
     writeRate > 0
       ? startWriter(ctx.runDir, {
           ingressUrl: ingress,
           ratePerSec: writeRate,
+          ...(ctx.writeApi ? { api: ctx.writeApi } : {}),
           timeoutMs: ctx.writeTimeoutMs ?? 5000,
           maxDurationMs,
           signal: ac.signal,

@@ -17,6 +17,8 @@ export interface LostWriteContext {
   /** how long replicas may take to catch up with the primary (default 60 s) */
   catchUpTimeoutMs?: number;
   services?: { primary: string; replica: string };
+  /** where the ledger's rows are (a target file's writes.table; default the TODO app's todo(id, title)) */
+  table?: LedgerTable;
   /** how SQL reaches a task's node (default: the embedded swarm's node exec; the agent's elsewhere) */
   exec?: NodeExec;
   /** replaces SQL in containers (unit tests) */
@@ -24,10 +26,24 @@ export interface LostWriteContext {
   listTasks?: (service: string) => Promise<TaskContainer[]>;
 }
 
-export function ledgerSql(tags: string[]): string {
+export interface LedgerTable {
+  name: string;
+  idColumn: string;
+  tokenColumn: string;
+}
+
+export const TODO_LEDGER_TABLE: LedgerTable = { name: 'todo', idColumn: 'id', tokenColumn: 'title' };
+
+const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function ledgerSql(tags: string[], table: LedgerTable = TODO_LEDGER_TABLE): string {
+  // plain SQL names only (the target file's schema validates them; checked again as this builds SQL)
+  for (const [k, v] of Object.entries(table)) if (!SQL_NAME.test(v)) throw new Error(`lost-write check: table.${k}: expected an SQL name, got ${JSON.stringify(v)}`);
+  const id = table.idColumn;
+  const token = table.tokenColumn;
   // tags are 8 hex chars (validated by TOKEN_RE), so they are safe inside the literal
-  const cond = tags.map((t) => `title LIKE '%gdw-${t}-%'`).join(' OR ');
-  return `SELECT id, title FROM todo WHERE ${cond} ORDER BY id`;
+  const cond = tags.map((t) => `${token} LIKE '%gdw-${t}-%'`).join(' OR ');
+  return `SELECT ${id}, ${token} FROM ${table.name} WHERE ${cond} ORDER BY ${id}`;
 }
 
 function rowsOf(out: string[][]): { id: number; title: string }[] {
@@ -40,7 +56,7 @@ export async function checkLostWrites(ctx: LostWriteContext): Promise<LostWriteR
   const services = ctx.services ?? DB_SERVICES;
   const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s));
   const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql, 30_000, ctx.exec));
-  const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags))) : [] });
+  const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags, ctx.table))) : [] });
 
   const primaries = await list(services.primary);
   if (!primaries.length) throw new Error(`lost-write check: no running task of ${services.primary}`);

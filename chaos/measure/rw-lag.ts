@@ -1,5 +1,5 @@
 // Read-your-writes lag as a client sees it: after an acknowledged create, how long until the id
-// shows in GET /api/todo?status=TODO (served from a replica). One shared poller reads the list
+// shows in the target's list (the TODO app's GET /api/todo?status=TODO, served from a replica). One shared poller reads the list
 // while anything is pending, so the cost does not grow with the write rate.
 import http from 'node:http';
 import type { RwLagSample } from '../../scripts/lib/run-folder.ts';
@@ -8,6 +8,8 @@ import { httpRequest, type HttpResult } from './http-request.ts';
 
 export interface RwLagOptions {
   listUrl: URL;
+  /** the numeric id field of the list's items (default id) */
+  idField?: string;
   pollEveryMs: number;
   maxWaitMs: number;
   timeoutMs: number;
@@ -26,15 +28,15 @@ interface Pending {
   fault?: string;
 }
 
-/** Ids in a GET /todo answer; undefined when the body is not the expected JSON array. */
-export function idsInList(body: string | undefined): Set<number> | undefined {
+/** Ids in a list answer (idField of each item); undefined when the body is not a JSON array. */
+export function idsInList(body: string | undefined, idField = 'id'): Set<number> | undefined {
   if (!body) return undefined;
   try {
     const data: unknown = JSON.parse(body);
     if (!Array.isArray(data)) return undefined;
     const ids = new Set<number>();
     for (const item of data) {
-      const id = (item as { id?: unknown } | null)?.id;
+      const id = (item as Record<string, unknown> | null)?.[idField];
       if (typeof id === 'number') ids.add(id);
     }
     return ids;
@@ -92,7 +94,7 @@ export class RwLagTracker {
       const started = this.clock.now();
       const res = await this.fetchList();
       const seenAt = this.clock.now();
-      const ids = res.ok ? idsInList(res.body) : undefined;
+      const ids = res.ok ? idsInList(res.body, this.opts.idField) : undefined;
       for (const p of [...this.pending.values()]) {
         if (p.ackAt > started) continue; // acknowledged after this read began: it cannot count
         if (ids?.has(p.id)) this.emit(p, Math.max(0, seenAt - p.ackAt));

@@ -1,5 +1,6 @@
-// Write ledger: creates todos at a fixed open-loop rate through POST /api/todo, each with a unique
-// token in its title, and records every attempt (acknowledged = 2xx with an id) in writes.jsonl.
+// Write ledger: creates records at a fixed open-loop rate through the target's create endpoint
+// (the TODO app's POST /api/todo by default; a target file's `writes`), each with a unique token in
+// its token field, and records every attempt (acknowledged = 2xx with an id) in writes.jsonl.
 // Acknowledged ids also feed the read-your-writes lag tracker (rw-lag.jsonl). The token is also the
 // create's Idempotency-Key, so the ingress and nginx may re-send it to another task when one goes
 // silent; a create that then ran twice fails the "no write stored twice" verdict (a duplicated token).
@@ -14,7 +15,23 @@ import { RwLagTracker } from './rw-lag.ts';
 import { joinUrl } from './target.ts';
 import { newRunTag, writeTitle, writeToken } from './write-token.ts';
 
+/** The app's write API as the ledger uses it (a target file's `writes.create` and `writes.list`). */
+export interface WriteApi {
+  method: 'POST' | 'PUT';
+  createPath: string;
+  /** the JSON field the token goes in */
+  tokenField: string;
+  /** the numeric id field of a create's answer and of the list's items */
+  idField: string;
+  /** a list answering a JSON array of objects with idField (read-your-writes lag) */
+  listPath: string;
+}
+
+/** The TODO app's: POST /api/todo {title}, answered {id}; the open list. */
+export const TODO_WRITE_API: WriteApi = { method: 'POST', createPath: '/api/todo', tokenField: 'title', idField: 'id', listPath: '/api/todo?status=TODO' };
+
 export interface WriterOptions extends IngressLoopOptions {
+  api?: WriteApi;
   rwLag?: { pollEveryMs: number; maxWaitMs: number } | false;
   tag?: string;
   /** replaces the HTTP layer (unit tests): POST body and its Idempotency-Key -> result with body */
@@ -32,11 +49,11 @@ export interface WriterStats {
   rwLagUnresolved: number;
 }
 
-/** The id in a create answer, if the answer is 2xx JSON with a numeric id. */
-export function ackedId(res: HttpResult): number | undefined {
+/** The id in a create answer, if the answer is 2xx JSON with a numeric id (in idField). */
+export function ackedId(res: HttpResult, idField = 'id'): number | undefined {
   if (!res.ok || !res.body) return undefined;
   try {
-    const id = (JSON.parse(res.body) as { id?: unknown } | null)?.id;
+    const id = (JSON.parse(res.body) as Record<string, unknown> | null)?.[idField];
     return typeof id === 'number' && Number.isInteger(id) ? id : undefined;
   } catch {
     return undefined;
@@ -57,12 +74,13 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
   const stats: WriterStats = { tag, attempted: 0, acknowledged: 0, failed: 0, dropped: 0, rwLagSamples: 0, rwLagUnresolved: 0 };
   const Agent = opts.ingressUrl.protocol === 'https:' ? https.Agent : http.Agent;
   const agent = new Agent({ keepAlive: true, maxSockets: inFlightBound(opts.ratePerSec, opts.timeoutMs) });
-  const createUrl = joinUrl(opts.ingressUrl, '/api/todo');
+  const api = opts.api ?? TODO_WRITE_API;
+  const createUrl = joinUrl(opts.ingressUrl, api.createPath);
   const post =
     opts.post ??
     ((body: string, idemKey: string) =>
       httpRequest(createUrl, {
-        method: 'POST',
+        method: api.method,
         body,
         headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idemKey },
         timeoutMs: opts.timeoutMs,
@@ -75,7 +93,8 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
   const rwAbort = new AbortController();
   const tracker = opts.rwLag
     ? new RwLagTracker({
-        listUrl: joinUrl(opts.ingressUrl, '/api/todo?status=TODO'),
+        listUrl: joinUrl(opts.ingressUrl, api.listPath),
+        idField: api.idField,
         pollEveryMs: opts.rwLag.pollEveryMs,
         maxWaitMs: opts.rwLag.maxWaitMs,
         timeoutMs: opts.timeoutMs,
@@ -105,8 +124,8 @@ export function startWriter(runDir: string, opts: WriterOptions): WriterHandle {
           const fault = opts.fault();
           const t = clock.now();
           stats.attempted++;
-          const res = await post(JSON.stringify({ title: writeTitle(token), content: `swarm-gameday write ledger ${token}` }), token);
-          const id = ackedId(res);
+          const res = await post(JSON.stringify({ [api.tokenField]: writeTitle(token) }), token);
+          const id = ackedId(res, api.idField);
           const rec: WriteRecord = { t, token, acknowledged: id !== undefined, status: res.status, ms: Math.round(res.ms) };
           if (id !== undefined) rec.id = id;
           if (res.error) rec.error = res.error;

@@ -56,6 +56,13 @@ export function writeTargetFile(dir: string, n: StackNaming = RENAMED): string {
     name: `${n.prefix}-todo`,
     description: 'the TODO app deployed under other names',
     roles: renamedServices(n),
+    // named as a user of another app would: the measurements must use these, not the built-in ones
+    probe: { endpoints: [{ name: 'open-items', path: '/api/todo?status=TODO' }, { name: 'home', path: '/' }], steadyPaths: ['/api/healthz', '/'] },
+    writes: {
+      create: { method: 'POST', path: '/api/todo', tokenField: 'title', idField: 'id' },
+      list: { path: '/api/todo?status=TODO' },
+      table: { name: 'todo', idColumn: 'id', tokenColumn: 'title' },
+    },
     db: { network: 'todoapp', port: 3306, user: 'todo', passwordSecret: 'tododb_password', database: 'tododb' },
   };
   const file = path.join(dir, `target-${n.prefix}.json`);

@@ -116,6 +116,9 @@ async function gameday(planFile: string, ids: string[], outputFile: string): Pro
   assert.ok(lost.acknowledged > 100, `writes were made throughout (${lost.acknowledged} acknowledged)`);
   assert.deepEqual(lost.lost, [], 'no acknowledged write lost');
   assert.deepEqual(lost.unexpected, []);
+  // the probe requested what the target file names
+  const probed = new Set(fs.readFileSync(path.join(dir, 'probe.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => String(JSON.parse(l).endpoint)));
+  assert.deepEqual([...probed].sort(), ['home', 'open-items'], 'the probe used the target file\'s endpoints');
   // replication lag, through the agent, of the renamed app's replicas (never the default deployment's)
   const lagged = new Set(fs.readFileSync(path.join(dir, 'lag.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => String(JSON.parse(l).replica).replace(/\.\d+$/, '')));
   assert.deepEqual([...lagged], [services.dbReplicas], `lag sampled on ${[...lagged].join(', ')}`);

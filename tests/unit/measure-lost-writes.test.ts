@@ -69,6 +69,8 @@ test('lost writes: no server read is not ok', () => {
 
 test('ledger SQL selects only this run\'s rows', () => {
   assert.equal(ledgerSql([TAG]), `SELECT id, title FROM todo WHERE title LIKE '%gdw-${TAG}-%' ORDER BY id`);
+  assert.equal(ledgerSql([TAG], { name: 'items', idColumn: 'item_id', tokenColumn: 'label' }), `SELECT item_id, label FROM items WHERE label LIKE '%gdw-${TAG}-%' ORDER BY item_id`);
+  assert.throws(() => ledgerSql([TAG], { name: 'items; DROP TABLE x', idColumn: 'id', tokenColumn: 'label' }), /table\.name: expected an SQL name/);
 });
 
 function task(name: string): TaskContainer {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -107,4 +109,60 @@ test('placement: only changes are kept', () => {
   assert.equal(placementChanges(last, [s(1, 'a', 'w1', 'running'), s(1, 'b', 'w2', 'running')]).length, 0);
   const moved = placementChanges(last, [s(2, 'a', 'w1', 'shutdown', 'shutdown'), s(2, 'b', 'w2', 'running'), s(2, 'c', 'w3', 'starting')]);
   assert.deepEqual(moved.map((m) => [m.task, m.state]), [['a', 'shutdown'], ['c', 'starting']]);
+});
+
+test("writer: a target file's write API (method, paths, token and id fields) over real HTTP", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'measure-writer-api-'));
+  const items: { itemId: number; name: string }[] = [];
+  const seen: string[] = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.method === 'PUT' && req.url === '/v1/items') {
+        const b = JSON.parse(body) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(b), ['name'], 'the token goes in tokenField, alone');
+        const it = { itemId: items.length + 1, name: String(b.name) };
+        items.push(it);
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(it));
+      } else if (req.method === 'GET' && req.url === '/v1/items?all=1') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(items));
+      } else res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const ac = new AbortController();
+  try {
+    const w = startWriter(dir, {
+      ingressUrl: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
+      api: { method: 'PUT', createPath: '/v1/items', tokenField: 'name', idField: 'itemId', listPath: '/v1/items?all=1' },
+      ratePerSec: 20,
+      timeoutMs: 1000,
+      maxDurationMs: 10_000,
+      signal: ac.signal,
+      fault: () => undefined,
+      rwLag: { pollEveryMs: 20, maxWaitMs: 2000 },
+    });
+    // bounded: stop once 5 writes were acknowledged (or after 5 s)
+    const until = Date.now() + 5000;
+    while (w.live().acknowledged < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    const stats = await w.done;
+    assert.ok(stats.acknowledged >= 5, JSON.stringify(stats));
+    const writes = readJsonl<WriteRecord>(dir, 'writes.jsonl');
+    assert.ok(writes.filter((x) => x.acknowledged).every((x) => typeof x.id === 'number' && items.some((i) => i.itemId === x.id && tokenOf(i.name) === x.token)));
+    assert.ok(!seen.some((s) => s.includes('/api/todo')), 'nothing sent to the TODO app paths');
+    const rw = readJsonl<RwLagSample>(dir, 'rw-lag.jsonl');
+    assert.ok(rw.length >= 1 && rw.every((s) => s.visibleMs !== null), JSON.stringify(rw));
+  } finally {
+    ac.abort();
+    await new Promise((r) => srv.close(r));
+  }
+});
+
+test('idsInList and ackedId read the id field a target names', () => {
+  assert.deepEqual([...idsInList('[{"itemId":7},{"id":8}]', 'itemId')!], [7]);
+  assert.equal(ackedId({ ok: true, status: 201, ms: 1, body: '{"itemId":9}' }, 'itemId'), 9);
+  assert.equal(ackedId({ ok: true, status: 201, ms: 1, body: '{"id":9}' }, 'itemId'), undefined);
 });
