@@ -226,6 +226,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           exec: ctx.host ? undefined : ctx.nodeExec,
           ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
           table: app.writes.table,
+          database: app.db.database,
         });
       } catch (err) {
         lostWritesError = errText(err);

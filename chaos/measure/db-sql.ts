@@ -17,8 +17,8 @@ export function mariadbCmd(containerId: string, sql: string, db = DB_NAME): stri
 
 /** Runs SQL in the task's container; rows split on tabs (batch mode). `exec` reaches the task's
  *  node: the host engine's node exec on the embedded swarm, the in-swarm agent on any other. */
-export async function queryTask(task: TaskContainer, sql: string, timeoutMs = 30_000, exec: NodeExec = nodeExec): Promise<string[][]> {
-  const r = await exec(task.node, mariadbCmd(task.containerId, sql), { timeoutMs });
+export async function queryTask(task: TaskContainer, sql: string, timeoutMs = 30_000, exec: NodeExec = nodeExec, db = DB_NAME): Promise<string[][]> {
+  const r = await exec(task.node, mariadbCmd(task.containerId, sql, db), { timeoutMs });
   if (r.exitCode !== 0) {
     throw new DockerError(`SQL on ${task.name} (node ${task.node}) exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
   }

@@ -19,6 +19,8 @@ export interface LostWriteContext {
   services?: { primary: string; replica: string };
   /** where the ledger's rows are (a target file's writes.table; default the TODO app's todo(id, title)) */
   table?: LedgerTable;
+  /** the database holding it (a target file's db.database; default the TODO app's) */
+  database?: string;
   /** how SQL reaches a task's node (default: the embedded swarm's node exec; the agent's elsewhere) */
   exec?: NodeExec;
   /** replaces SQL in containers (unit tests) */
@@ -55,7 +57,7 @@ export async function checkLostWrites(ctx: LostWriteContext): Promise<LostWriteR
   const tags = ledgerTags(writes).filter((t) => /^[0-9a-f]{8}$/.test(t));
   const services = ctx.services ?? DB_SERVICES;
   const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s));
-  const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql, 30_000, ctx.exec));
+  const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql, 30_000, ctx.exec, ctx.database));
   const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags, ctx.table))) : [] });
 
   const primaries = await list(services.primary);
