@@ -1,4 +1,4 @@
-// The integration tests' rerun rule: a run whose baseline broke before any fault acted, or one that failed only on timing under hypervisor steal.
+// The integration tests' rerun rule: a run whose baseline broke before any fault acted, or one that failed only on timing under hypervisor steal or on a saturated host.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,15 +36,18 @@ test('reruns once at most, after settling', async () => {
   assert.deepEqual([runs, settled], [2, 1]);
 });
 
-const starving = (r: RunResult, stealPct: number): RunResult => ({ ...r, cpu: { stealPct, idlePct: 5 } });
+const starving = (r: RunResult, stealPct: number, idlePct = 30): RunResult => ({ ...r, cpu: { stealPct, idlePct } });
 const t = (tolerance: string, ok: boolean) => ({ experiment: 'e', tolerance, expected: 'x', actual: 'y', ok });
 
-test('starved: only timing tolerances failed while steal took >= 10 % of the CPU', () => {
+test('starved: only timing tolerances failed while steal took >= 10 % of the CPU or the host was <= 10 % idle', () => {
   const timing = runWith({ status: 'completed' }, [t('run completed', true), t('availability >= 99.5% in every phase', false), t('longest outage <= 1000 ms', false)]);
   assert.match(starvedRun(starving(timing, 25))!, /steal 25\.0 %.*availability >= 99\.5%/);
   assert.match(rerunReason(starving(timing, 25))!, /machine was starved/);
-  // not starved: little steal, or no CPU figures
+  // a saturated host (no steal, no idle CPU) counts as well
+  assert.match(starvedRun(starving(timing, 0, 4))!, /steal 0\.0 %, idle 4\.0 %/);
+  // not starved: little steal with CPU to spare, or no CPU figures
   assert.equal(starvedRun(starving(timing, 9.9)), undefined);
+  assert.equal(starvedRun(starving(timing, 0, 10.5)), undefined);
   assert.equal(starvedRun(timing), undefined);
   assert.equal(rerunReason(starving(timing, 2)), undefined);
 });
