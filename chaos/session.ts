@@ -16,6 +16,7 @@ import { disarmFault } from './agent/deadman.ts';
 import { Ledger, describeOtherSwarms, recordsOfOtherSwarms, recoverLedger, type RecoverResult } from './ledger.ts';
 import { ledgerPathFor } from './state.ts';
 import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
+import { writeApiOf } from './measure/writer.ts';
 import type { Experiment } from './model.ts';
 import { Progress, verdictTable } from './output.ts';
 import { experimentServices, planExperiment, type PlannedStep } from './plan.ts';
@@ -169,7 +170,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       db: app.roles.dbPrimary && app.roles.dbReplicas ? { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas } : undefined,
       // what the target file says to probe and write (the TODO app's by default)
       probeEndpoints: app.probe.endpoints,
-      writeApi: { method: app.writes.create.method, createPath: app.writes.create.path, tokenField: app.writes.create.tokenField, idField: app.writes.create.idField, listPath: app.writes.list.path },
+      writeApi: writeApiOf(app.writes),
       log,
     });
     progress.start(() => measurements.live());

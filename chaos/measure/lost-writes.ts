@@ -8,6 +8,7 @@ import { DB_SERVICES, runningTaskContainers, type TaskContainer } from './db-tas
 import { queryTask } from './db-sql.ts';
 import type { NodeExec } from '../faults/types.ts';
 import { diffWrites, ledgerTags, type ServerRows } from './write-diff.ts';
+import { TODO_TARGET } from '../targets/schema.ts';
 
 export interface LostWriteContext {
   runDir: string;
@@ -34,7 +35,7 @@ export interface LedgerTable {
   tokenColumn: string;
 }
 
-export const TODO_LEDGER_TABLE: LedgerTable = { name: 'todo', idColumn: 'id', tokenColumn: 'title' };
+export const TODO_LEDGER_TABLE: LedgerTable = TODO_TARGET.writes.table;
 
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

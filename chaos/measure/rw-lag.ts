@@ -1,6 +1,7 @@
 // Read-your-writes lag as a client sees it: after an acknowledged create, how long until the id
-// shows in the target's list (the TODO app's GET /api/todo?status=TODO, served from a replica). One shared poller reads the list
-// while anything is pending, so the cost does not grow with the write rate.
+// shows in the target's list (the TODO app's GET /api/todo?status=TODO, served from a replica).
+// One shared poller reads the list while anything is pending, so the cost does not grow with the
+// write rate.
 import http from 'node:http';
 import type { RwLagSample } from '../../scripts/lib/run-folder.ts';
 import { type Clock, realClock } from './clock.ts';

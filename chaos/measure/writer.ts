@@ -12,6 +12,7 @@ import { httpRequest, type HttpResult } from './http-request.ts';
 import { JsonlSink } from './jsonl-sink.ts';
 import { inFlightBound, runOpenLoop, type IngressLoopOptions } from './open-loop.ts';
 import { RwLagTracker } from './rw-lag.ts';
+import { TODO_TARGET, type AppTarget } from '../targets/schema.ts';
 import { joinUrl } from './target.ts';
 import { newRunTag, writeTitle, writeToken } from './write-token.ts';
 
@@ -27,8 +28,14 @@ export interface WriteApi {
   listPath: string;
 }
 
+/** A target's `writes` as the ledger takes them. */
+export function writeApiOf(writes: AppTarget['writes']): WriteApi {
+  const { method, path, tokenField, idField } = writes.create;
+  return { method, createPath: path, tokenField, idField, listPath: writes.list.path };
+}
+
 /** The TODO app's: POST /api/todo {title}, answered {id}; the open list. */
-export const TODO_WRITE_API: WriteApi = { method: 'POST', createPath: '/api/todo', tokenField: 'title', idField: 'id', listPath: '/api/todo?status=TODO' };
+export const TODO_WRITE_API: WriteApi = writeApiOf(TODO_TARGET.writes);
 
 export interface WriterOptions extends IngressLoopOptions {
   api?: WriteApi;
