@@ -4,8 +4,9 @@
 // phase), or only timing tolerances failed while the CPU was not the app's: the hypervisor took a
 // sizeable share (steal of 20-70 % seen), or the host was saturated (the swarm, two copies of the
 // app, the load and the controller on 2 cores: 0-1 % idle for 1-2 min after a fault's undo was
-// seen, with no steal). Each rerun says why; a failure that is the app's fails the rerun too. A run that lost a write, did
-// not complete, left a fault in place or missed its steady state after is never rerun.
+// seen, with no steal). Each rerun says why; a failure that is the app's fails the rerun too. A
+// run that lost a write, did not complete, left a fault in place or missed its steady state after
+// is never rerun.
 import path from 'node:path';
 import { readJson, type ChaosJournal, type Verdict } from '../../scripts/lib/run-folder.ts';
 import { formatShare, type CpuShare } from './cpu.ts';

@@ -1,6 +1,7 @@
-// How much of this machine's CPU the hypervisor took away (steal) over an interval, from
-// /proc/stat. The integration tests run the app, its swarm and the load on one 2-core VM; with
-// steal at 20-70 % (seen on CI machines) the app's tolerances measure the neighbours, not the app.
+// How much of this machine's CPU the hypervisor took away (steal) and how much was left idle over
+// an interval, from /proc/stat. The integration tests run the app, its swarm and the load on one
+// 2-core VM; with steal at 20-70 % (seen on CI machines), or no idle CPU left, the app's timing
+// tolerances measure the machine, not the app.
 import fs from 'node:fs';
 
 export interface CpuTimes { total: number; steal: number; idle: number }
