@@ -17,6 +17,7 @@ import { runSession } from './session.ts';
 import { legacyLedgerPath, ledgerPathFor, stateRoot } from './state.ts';
 import { acquireSwarmLock } from './swarm-lock.ts';
 import { ensureTarget } from './target.ts';
+import { checkLiveMetrics } from './live-metrics/scrape-config.ts';
 
 export interface SessionSpec {
   kind: 'chaos' | 'gameday';
@@ -70,6 +71,7 @@ export async function withSwarmLocked<T>(
 
 /** Lock, Ctrl-C handling, session: returns the exit code. */
 export function runLockedSession(common: CommonOptions, spec: SessionSpec): Promise<number> {
+  if (common.prometheus) checkLiveMetrics({ load: common.load, statsUrl: common.target.statsUrl });
   return withSwarmLocked(spec.kind, common, async ({ ledger }) => {
     const ac = interruptController((l) => warn(l));
     const result = await runSession({
@@ -87,6 +89,7 @@ export function runLockedSession(common: CommonOptions, spec: SessionSpec): Prom
       load: common.load,
       maxShare: common.maxShare,
       allowManager: common.allowManager,
+      prometheus: common.prometheus,
       signal: ac.signal,
       config: { ...spec.config, options: common },
     });

@@ -15,6 +15,8 @@ export const CHAOS_DEFAULTS = {
   load: true,
   maxShare: undefined as number | undefined,
   allowManager: false,
+  /** live metrics: Prometheus scrapes the load engine and HAProxy during the session (issue 13) */
+  prometheus: false,
   outDir: defaults.reportsDir as string,
 };
 
@@ -66,6 +68,7 @@ export const CHAOS_FIELDS = {
   load: { flag: '--no-load', env: 'GAMEDAY_CHAOS_LOAD', fileKey: 'chaos.load', expected: 'true or false', schema: boolish },
   maxShare: { flag: '--max-share', env: 'GAMEDAY_CHAOS_MAX_SHARE', fileKey: 'chaos.maxShare', expected: 'a number from 0.01 to 1', schema: numberIn(0.01, 1) },
   allowManager: { flag: '--allow-manager', env: 'GAMEDAY_CHAOS_ALLOW_MANAGER', fileKey: 'chaos.allowManager', expected: 'true or false', schema: boolish },
+  prometheus: { flag: '--prometheus', env: 'GAMEDAY_PROMETHEUS', fileKey: 'chaos.prometheus', expected: 'true or false', schema: boolish },
   outDir: { flag: '--out-dir', env: 'GAMEDAY_OUT_DIR', fileKey: 'chaos.outDir', expected: 'a directory path', schema: filePath },
   plan: { flag: '--plan', env: 'GAMEDAY_PLAN_FILE', fileKey: 'chaos.plan', expected: 'a path to a game-day plan (YAML)', schema: filePath },
   targetFile: { flag: '--target-file', env: 'GAMEDAY_TARGET_FILE', fileKey: 'chaos.targetFile', expected: 'a path to a target file (YAML or JSON: roles, probe, writes, db)', schema: filePath },

@@ -39,6 +39,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--load-distributed <n>', 'run the background load as a swarm service of N engine replicas, merged into the run folder (env GAMEDAY_CHAOS_LOAD_DISTRIBUTED; default: one engine on this machine)')
     .option('--no-load', 'no k6 load in the background; the probe and the write ledger still run (env GAMEDAY_CHAOS_LOAD=0)')
     .option('--max-share <x>', 'blast radius: max share (0..1] of a service\'s tasks one fault may kill (env GAMEDAY_CHAOS_MAX_SHARE; default: per experiment, 0.5)')
+    .option('--prometheus', 'live metrics: Prometheus (Debian\'s, installed on first use) scrapes the load engine and HAProxy every second; the report charts them under the fault bands (env GAMEDAY_PROMETHEUS; file chaos.prometheus)')
     .option('--allow-manager', 'allow node faults on a manager, never the last one (env GAMEDAY_CHAOS_ALLOW_MANAGER)')
     .option('-o, --out-dir <dir>', `where run folders go (env GAMEDAY_OUT_DIR; default ${CHAOS_DEFAULTS.outDir})`)
     .option('--target-file <file>', 'the app under test as data: its services by role, probe and write endpoints, DB facts (YAML/JSON; env GAMEDAY_TARGET_FILE; file chaos.targetFile; default: the TODO app)')
@@ -55,6 +56,8 @@ export interface CommonOptions {
   load: LoadOptions;
   maxShare?: number;
   allowManager: boolean;
+  /** live metrics through a local Prometheus (chaos/live-metrics/) */
+  prometheus: boolean;
   outDir: string;
   /** the config file that was read, if any (recorded in run.json) */
   configFile?: string;
@@ -93,6 +96,7 @@ export function resolveCommon(flags: ChaosRaw, src: { env?: NodeJS.ProcessEnv; f
     load: ((distributed) => ({ enabled: get('load', CHAOS_DEFAULTS.load), rate: get('loadRate', CHAOS_DEFAULTS.loadRate), ...(distributed !== undefined ? { distributed } : {}) }))(get<number | undefined>('loadDistributed', undefined)),
     maxShare: get('maxShare', CHAOS_DEFAULTS.maxShare),
     allowManager: get('allowManager', CHAOS_DEFAULTS.allowManager),
+    prometheus: get('prometheus', CHAOS_DEFAULTS.prometheus),
     outDir: get('outDir', CHAOS_DEFAULTS.outDir),
     configFile: src.file?.file,
   };

@@ -12,6 +12,7 @@ import { chaosContext, nodeContainerNote } from './target.ts';
 import { defaultLockPath, describeLock, isStale, readLock } from './lock.ts';
 import { ledgerPathFor } from './state.ts';
 import { describeSwarmLock, readSwarmLock } from './swarm-lock.ts';
+import { checkLiveMetrics, describeLiveMetrics } from './live-metrics/scrape-config.ts';
 
 /** A dry run takes no lock, but says when a real run would be refused for one (true then). */
 async function lockHeld(swarmId: string, swarm: Parameters<typeof readSwarmLock>[0]): Promise<boolean> {
@@ -33,6 +34,10 @@ async function lockHeld(swarmId: string, swarm: Parameters<typeof readSwarmLock>
 /** Returns the exit code: 0 when a real run would start now. */
 export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][], common: CommonOptions): Promise<number> {
   exps.forEach((e, i) => checkStaticBlastRadius(plans[i]!, common.maxShare ?? e.maxShare));
+  if (common.prometheus) {
+    checkLiveMetrics({ load: common.load, statsUrl: common.target.statsUrl });
+    ok(`dry run: ${describeLiveMetrics({ load: common.load, statsUrl: common.target.statsUrl })}`);
+  }
   const ctx = chaosContext(common.target, { maxShare: common.maxShare ?? 0.5, allowManager: common.allowManager, log: () => undefined });
   let identity;
   try {
@@ -61,3 +66,4 @@ export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][]
   ok(`dry run: ${common.target.dockerHost} is a swarm marked for chaos (cluster ${identity.clusterId}); targets exist and are healthy; no lock is held; nothing was touched`);
   return ExitCode.ok;
 }
+

@@ -28,6 +28,8 @@ import { verdictOk } from './verdicts.ts';
 import { replicationStatus } from './replication.ts';
 import { TODO_TARGET, type AppTarget } from './targets/schema.ts';
 import { judgeSession } from './session-results.ts';
+import { freeLoopbackPort, startLiveMetrics, type LiveMetrics } from './live-metrics/prometheus.ts';
+import { liveMetricsJobs } from './live-metrics/scrape-config.ts';
 
 export interface LoadOptions {
   enabled: boolean;
@@ -54,6 +56,8 @@ export interface SessionOptions {
   /** overrides each experiment's maxShare when given */
   maxShare?: number;
   allowManager: boolean;
+  /** live metrics: a local Prometheus scrapes the load engine and HAProxy (chaos/live-metrics/) */
+  prometheus?: boolean;
   signal: AbortSignal;
   registry?: FaultRegistry;
   ledger?: Ledger;
@@ -151,6 +155,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
   const measureAc = new AbortController();
   let load: BackgroundLoad | undefined;
+  let live: LiveMetrics | undefined;
   try {
     const measurements: Measurements = await startMeasurements({
       runDir: dir,
@@ -174,7 +179,19 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       log,
     });
     progress.start(() => measurements.live());
-    load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log) : undefined;
+    const jobs = o.prometheus ? liveMetricsJobs({ load: o.load, statsUrl: o.target.statsUrl }) : undefined;
+    const engineMetricsAddr = jobs?.engine ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+    if (jobs) {
+      for (const n of jobs.notes) log(`live metrics: ${n}`);
+      live = await startLiveMetrics({
+        runDir: dir,
+        engine: engineMetricsAddr,
+        haproxy: jobs.haproxy && o.target.statsUrl ? { statsUrl: o.target.statsUrl, user: defaults.local.statsUser, password: readStatsPassword() } : undefined,
+        boundMs: estimateMs(experiments) * 2 + 30 * 60_000,
+        log,
+      });
+    }
+    load = o.load.enabled ? await startBackgroundLoad(o, dir, estimateMs(experiments), log, engineMetricsAddr) : undefined;
     if (load) await loadUnderWay(load, o.signal, log);
 
     // 5. the experiments
@@ -214,6 +231,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     }
     await measurements.stop();
     measureAc.abort();
+    if (live) {
+      progress.phase(o.label, 'reading live metrics');
+      await live.finish();
+      live = undefined;
+    }
     let lostWrites: LostWriteResult | undefined;
     let lostWritesError: string | undefined;
     if (ctx.host || ctx.nodeExec) {
@@ -223,7 +245,6 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           runDir: dir,
           swarm: ctx.swarm,
           log,
-          // the embedded swarm's node exec is faster; any other swarm is read through the agent
           exec: ctx.host ? undefined : ctx.nodeExec,
           ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
           table: app.writes.table,
@@ -262,6 +283,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     progress.stop();
     load?.stop();
     measureAc.abort();
+    await live?.stop().catch(() => undefined);
     try {
       closeRunFolder(dir, { status: o.signal.aborted ? 'interrupted' : 'failed', verdict: 'fail', exitCode: ExitCode.failed, failures: [errText(err)] });
     } catch {
@@ -331,7 +353,7 @@ async function loadUnderWay(load: BackgroundLoad, signal: AbortSignal, log: (l: 
 }
 
 /** The mixed load scenario at a constant rate for the whole session, artifacts in the run folder. */
-async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: number, log: (l: string) => void): Promise<BackgroundLoad | undefined> {
+async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: number, log: (l: string) => void, metricsAddr?: string): Promise<BackgroundLoad | undefined> {
   try {
     const { startLoad, EMBEDDED_SWARM_INGRESS } = await import('../load/run/index.ts');
     const { CHAOS_LOAD_LABEL } = await import('../load/run/distributed-spec.ts');
@@ -342,6 +364,8 @@ async function startBackgroundLoad(o: SessionOptions, dir: string, estimateMs: n
         scenario: 'mixed',
         rate: o.load.rate,
         durationS: Math.ceil(estimateMs / 1000) + 60,
+        // live metrics (issue 13): the engine serves Prometheus text on loopback for the session's Prometheus
+        ...(metricsAddr ? { engineFlags: ['--metrics-addr', metricsAddr] } : {}),
         ...(o.load.distributed ? { distributed: o.load.distributed } : {}),
       },
       runDir: dir,

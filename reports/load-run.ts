@@ -29,7 +29,7 @@ import {
 } from './chaos-analysis.ts';
 import { latencyFromValues, parseK6Summary, parseMetricName, type ParsedSummary } from './k6-summary.ts';
 import { niceWidth, readTimeseriesFile, type TimeseriesAggregate, type TrackedTrend } from './k6-timeseries.ts';
-import { RESULT_SCHEMA_VERSION, type ChaosSection, type EndpointStats, type K6Section, type LatencyStats, type RunResult } from './model.ts';
+import { LiveMetricsSection, RESULT_SCHEMA_VERSION, type ChaosSection, type EndpointStats, type K6Section, type LatencyStats, type RunResult } from './model.ts';
 import { round } from './stats.ts';
 
 export const INPUT_FILES = [
@@ -45,6 +45,7 @@ export const INPUT_FILES = [
   'writes.jsonl',
   'rw-lag.jsonl',
   'writes-check.json',
+  'prometheus.json',
   'placement.jsonl',
   'haproxy.json',
   'verdicts.json',
@@ -199,7 +200,20 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<RunR
     k6,
     timeseries: ts ? ts.series : null,
     chaos,
+    liveMetrics: readLiveMetrics(readJsonFile<unknown>('prometheus.json'), warnings),
   };
+}
+
+/** prometheus.json (chaos/live-metrics/) as written; a file of another shape is a warning, not a section. */
+function readLiveMetrics(raw: unknown, warnings: string[]): LiveMetricsSection | null {
+  if (raw === null) return null;
+  const parsed = LiveMetricsSection.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    warnings.push(`prometheus.json: ${i.path.join('.') || '(root)'}: ${i.message}; live metrics left out`);
+    return null;
+  }
+  return parsed.data;
 }
 
 /** Trend thresholds whose aggregation k6 did not report (e.g. p(99) outside summaryTrendStats). */

@@ -250,6 +250,30 @@ export const ChaosSection = z.object({
 });
 export type ChaosSection = z.infer<typeof ChaosSection>;
 
+export const LiveMetricsSection = z
+  .object({
+    source: z.literal('prometheus'),
+    version: z.string(),
+    scrapeIntervalS: num,
+    start: num,
+    end: num,
+    stepS: num,
+    targets: z.array(z.object({ job: z.string(), url: z.string(), upShare: num.describe('share of scrapes that worked over the run'), health: z.string(), lastError: z.string() })),
+    charts: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        unit: z.string(),
+        expr: z.string().describe('the PromQL of the chart'),
+        series: z.array(z.object({ name: z.string(), points: z.array(z.tuple([num, num.nullable()])) })),
+      }),
+    ),
+    errors: z.array(z.string()),
+    dataDir: z.string().describe("Prometheus' TSDB, relative to the run folder"),
+  })
+  .describe('live metrics: what the session\'s Prometheus scraped, read back per chart (prometheus.json)');
+export type LiveMetricsSection = z.infer<typeof LiveMetricsSection>;
+
 export const RunResult = z
   .object({
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -281,6 +305,7 @@ export const RunResult = z
     k6: K6Section.nullable(),
     timeseries: TimeSeries.nullable(),
     chaos: ChaosSection.nullable(),
+    liveMetrics: LiveMetricsSection.nullable(),
   })
   .describe('swarm-gameday normalized run result');
 export type RunResult = z.infer<typeof RunResult>;

@@ -256,6 +256,18 @@ export function buildCharts(r: RunResult): ChartSpec[] {
       },
     });
   }
+
+  // live metrics (Prometheus, issue 13): one chart per query, under the same fault bands
+  for (const c of r.liveMetrics?.charts ?? []) {
+    if (!c.series.length) continue;
+    charts.push({
+      id: c.id,
+      title: c.title,
+      height: 280,
+      timeAxis: true,
+      option: base(r, c.unit, { series: withBands(r, c.series.map((s) => line(s.name, s.points))) }),
+    });
+  }
   return charts;
 }
 

@@ -290,6 +290,18 @@ export function renderHtml(r: RunResult, assets: HtmlAssets): string {
     }
   }
 
+  const live = r.liveMetrics;
+  if (live) {
+    parts.push('<h2 id="live-metrics">Live metrics (Prometheus)</h2>');
+    const targets = live.targets.map((t) => `${t.job} (${t.url}): ${fmtPct(t.upShare)} of scrapes ok`).join('; ');
+    parts.push(
+      `<p class="sub" id="live-metrics-source">Prometheus ${h(live.version)} scraped every ${h(String(live.scrapeIntervalS))} s while the run went on: ${h(targets || 'no targets recorded')}. Fault windows are the shaded bands. Its data is kept in <code>${h(live.dataDir)}/data</code> of the run folder (what it scraped: <code>${h(live.dataDir)}/scrape-config.yml</code>); for more PromQL, open it with no scraping: <code>prometheus --storage.tsdb.path=${h(live.dataDir)}/data --config.file=/dev/null --web.listen-address=127.0.0.1:9090</code>.</p>`,
+    );
+    for (const e of live.errors) parts.push(`<p class="bad">${h(e)}</p>`);
+    for (const c of live.charts) parts.push(c.series.length ? chart(c.id) : `<p class="sub">${h(c.title)}: no data.</p>`);
+    parts.push(`<details><summary>the PromQL of each chart</summary>${table(['chart', 'query'], live.charts.map((c) => ({ cells: [c.id, c.expr] })))}</details>`);
+  }
+
   if (k6 && k6.checks.length) {
     parts.push('<h2 id="checks">Checks</h2>');
     parts.push(

@@ -116,3 +116,15 @@ export async function ensureHostPackages(): Promise<string> {
   await aptInstall(missing);
   return `installed ${missing.join(', ')}`;
 }
+
+/** Debian's Prometheus, for a game day's live metrics (`--prometheus`, issue 13): installed on first
+ *  use rather than by setup, since most runs do without it. Returns the binary's path. */
+export async function ensurePrometheus(): Promise<string> {
+  if (!(await commandExists('prometheus'))) {
+    step('installing prometheus from Debian (live metrics of --prometheus)');
+    await aptInstall(['prometheus']);
+  }
+  const found = (await $({ env: hostEnv(), quiet: true, nothrow: true })`command -v prometheus`).stdout.trim();
+  if (!found) throw new EnvironmentError('--prometheus: no prometheus binary on PATH after installing Debian\'s package');
+  return found;
+}

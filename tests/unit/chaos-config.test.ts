@@ -101,6 +101,7 @@ const bad: Record<ChaosField, unknown> = {
   load: 'maybe',
   maxShare: 1.5,
   allowManager: 'sure',
+  prometheus: 'perhaps',
   outDir: '',
   plan: 42,
   targetFile: '',
