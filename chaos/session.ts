@@ -30,6 +30,8 @@ import { TODO_TARGET, type AppTarget } from './targets/schema.ts';
 import { judgeSession } from './session-results.ts';
 import { freeLoopbackPort, startLiveMetrics, type LiveMetrics } from './live-metrics/prometheus.ts';
 import { liveMetricsJobs } from './live-metrics/scrape-config.ts';
+import { agentSql, dbSource } from './agent/sql.ts';
+import type { TaskContainer } from './measure/db-tasks.ts';
 
 export interface LoadOptions {
   enabled: boolean;
@@ -117,6 +119,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   plans.forEach((p) => checkHostAccess(p, accessOf(ctx), o.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
+  // the lost-write read-back's credentials exist before anything is touched
+  const sql = ctx.agent && (o.app ?? TODO_TARGET).roles.dbPrimary ? agentSql(ctx.swarm, { image: ctx.agent.image.bind(ctx.agent), owner: ctx.agent.owner, db: (o.app ?? TODO_TARGET).db, log, source: dbSource(o.app ?? TODO_TARGET) }) : undefined;
+  await sql?.check();
 
   // 3. every run starts by undoing what a killed run left behind
   const recovered = await recoverWith(ctx, ledger, registry, identity.clusterId);
@@ -241,10 +246,14 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     if (ctx.host || ctx.nodeExec) {
       progress.phase(o.label, 'lost-write check');
       try {
+        if (sql) log(`lost-write check: SQL over ${app.db.network} as ${app.db.userSecret ? `the user in secret ${app.db.userSecret}` : app.db.user} (password from secret ${app.db.passwordSecret})`);
         lostWrites = await checkLostWrites({
           runDir: dir,
           swarm: ctx.swarm,
           log,
+          // with the agent: SQL over the app's network as the target's DB user (its secrets), on
+          // every swarm; without it (GAMEDAY_CHAOS_AGENT=0): as root in the task containers
+          ...(sql ? { query: (t: TaskContainer, q: string) => sql.query(taskHost(t), q), network: app.db.network } : {}),
           exec: ctx.host ? undefined : ctx.nodeExec,
           ...(app.roles.dbPrimary ? { services: { primary: app.roles.dbPrimary, replica: app.roles.dbReplicas ?? app.roles.dbPrimary } } : {}),
           table: app.writes.table,
@@ -291,6 +300,12 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     }
     throw err;
   }
+}
+
+/** A DB task as the SQL service reaches it: its address on the DB network. */
+function taskHost(t: TaskContainer): string {
+  if (!t.address) throw new Error(`lost-write check: ${t.name} has no address on the DB network`);
+  return t.address;
 }
 
 async function gitInfo(): Promise<RunMeta['git']> {

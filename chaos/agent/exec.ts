@@ -68,37 +68,45 @@ export function agentNodeExec(swarm: Dockerode, o: AgentExecOptions): NodeExec {
         GAMEDAY_AGENT_TIMEOUT_S: String(Math.max(1, Math.ceil(timeoutMs / 1000))),
       },
     });
-    const name = agentServiceName(id);
-    // the task must start (image present: ~1-2 s) and the command run within its timeout
-    const deadline = Date.now() + timeoutMs + 30_000;
-    await bounded(createServiceWithAuth(swarm, spec), 15_000, `${what}: creating service ${name}`);
-    try {
-      let last = 'no task yet';
-      for (;;) {
-        const tasks = (await bounded(swarm.listTasks({ filters: { service: [name] } }), 10_000, `${what}: listing tasks`)) as any[];
-        const t = tasks[0];
-        if (t) {
-          const state = String(t.Status?.State ?? '');
-          last = `${state}${t.Status?.Err ? ` (${t.Status.Err})` : ''}`;
-          if (DONE.has(state)) {
-            if (state !== 'complete') throw new EnvironmentError(`${what}: agent task ${state}: ${t.Status?.Err ?? t.Status?.Message ?? 'no reason given'}`);
-            break;
-          }
-        }
-        if (Date.now() > deadline) throw new EnvironmentError(`${what}: agent task not done within ${Math.round((timeoutMs + 30_000) / 1000)} s (last state: ${last})`);
-        await sleep(pollMs);
-      }
-      // the log reaches the manager from the node shortly after the task ends
-      for (let i = 0; ; i++) {
-        const raw = (await bounded(swarm.getService(name).logs({ stdout: true, stderr: true, follow: false } as any) as unknown as Promise<Buffer>, 10_000, `${what}: reading the agent log`)) as Buffer | string;
-        const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : String(raw);
-        const r = parseFramed(text, id);
-        if (r) return r;
-        if (i >= 30 || Date.now() > deadline) throw new EnvironmentError(`${what}: the agent's log has no result (last lines: ${text.trim().split('\n').slice(-3).join(' | ').slice(0, 300) || 'none'})`);
-        await sleep(200);
-      }
-    } finally {
-      await removeServices(swarm, [name]).catch((err) => o.log?.(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)} (npm run chaos -- --recover removes it)`));
-    }
+    return runOneShot(swarm, spec, id, what, timeoutMs, pollMs, o.log);
   };
+}
+
+/**
+ * Creates a one-shot agent service from spec (run id `id`), waits (bounded) for its task to end,
+ * reads the framed result from its log and removes the service, however that ends.
+ */
+export async function runOneShot(swarm: Dockerode, spec: Record<string, unknown>, id: string, what: string, timeoutMs: number, pollMs = 150, log?: (line: string) => void): Promise<ExecResult> {
+  const name = agentServiceName(id);
+  // the task must start (image present: ~1-2 s) and the command run within its timeout
+  const deadline = Date.now() + timeoutMs + 30_000;
+  await bounded(createServiceWithAuth(swarm, spec), 15_000, `${what}: creating service ${name}`);
+  try {
+    let last = 'no task yet';
+    for (;;) {
+      const tasks = (await bounded(swarm.listTasks({ filters: { service: [name] } }), 10_000, `${what}: listing tasks`)) as any[];
+      const t = tasks[0];
+      if (t) {
+        const state = String(t.Status?.State ?? '');
+        last = `${state}${t.Status?.Err ? ` (${t.Status.Err})` : ''}`;
+        if (DONE.has(state)) {
+          if (state !== 'complete') throw new EnvironmentError(`${what}: agent task ${state}: ${t.Status?.Err ?? t.Status?.Message ?? 'no reason given'}`);
+          break;
+        }
+      }
+      if (Date.now() > deadline) throw new EnvironmentError(`${what}: agent task not done within ${Math.round((timeoutMs + 30_000) / 1000)} s (last state: ${last})`);
+      await sleep(pollMs);
+    }
+    // the log reaches the manager from the node shortly after the task ends
+    for (let i = 0; ; i++) {
+      const raw = (await bounded(swarm.getService(name).logs({ stdout: true, stderr: true, follow: false } as any) as unknown as Promise<Buffer>, 10_000, `${what}: reading the agent log`)) as Buffer | string;
+      const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : String(raw);
+      const r = parseFramed(text, id);
+      if (r) return r;
+      if (i >= 30 || Date.now() > deadline) throw new EnvironmentError(`${what}: the agent's log has no result (last lines: ${text.trim().split('\n').slice(-3).join(' | ').slice(0, 300) || 'none'})`);
+      await sleep(200);
+    }
+  } finally {
+    await removeServices(swarm, [name]).catch((err) => log?.(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)} (npm run chaos -- --recover removes it)`));
+  }
 }

@@ -11,7 +11,7 @@ import { ensureBaseImage, ensureNetDelay } from '../../scripts/lib/tools.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** what the image is built from, besides the delayer binary */
-const FILES = ['Dockerfile', 'run.sh', 'supervise.sh'];
+const FILES = ['Dockerfile', 'run.sh', 'supervise.sh', 'sql.sh'];
 export const AGENT_REPOSITORY = 'swarm-gameday/gameday-agent';
 
 export interface AgentImageOptions {

@@ -6,8 +6,17 @@ export const AGENT_PREFIX = 'gameday-agent-';
 const SOCKET = '/var/run/docker.sock';
 
 /** stream: a long-lived command in a task container whose output is followed in the service log
- *  (chaos/measure/agent-stream.ts) */
-export type AgentRole = 'exec' | 'supervisor' | 'undo' | 'stream';
+ *  (chaos/measure/agent-stream.ts); sql: one statement to a DB server over the app's overlay
+ *  network, with the target's DB secrets and without the docker socket (chaos/agent/sql.ts) */
+export type AgentRole = 'exec' | 'supervisor' | 'undo' | 'stream' | 'sql';
+
+/** A Docker secret mounted into the task (the API wants its id and name). */
+export interface AgentSecret {
+  id: string;
+  name: string;
+  /** file name under /run/secrets/ */
+  target: string;
+}
 
 export interface AgentServiceInput {
   id: string;
@@ -18,6 +27,9 @@ export interface AgentServiceInput {
   env: Record<string, string | undefined>;
   command: string[];
   labels?: Record<string, string>;
+  /** overlay networks to join (sql); none: the default */
+  networks?: string[];
+  secrets?: AgentSecret[];
 }
 
 export function agentServiceName(id: string): string {
@@ -37,11 +49,14 @@ export function agentServiceSpec(i: AgentServiceInput): Record<string, unknown> 
           .filter(([, v]) => v !== undefined)
           .map(([k, v]) => `${k}=${v}`),
         Labels: labels,
-        Mounts: [{ Type: 'bind', Source: SOCKET, Target: SOCKET }],
+        // the sql role needs no engine: it gets neither the socket nor a node
+        Mounts: i.role === 'sql' ? [] : [{ Type: 'bind', Source: SOCKET, Target: SOCKET }],
+        ...(i.secrets?.length ? { Secrets: i.secrets.map((x) => ({ SecretID: x.id, SecretName: x.name, File: { Name: x.target, UID: '0', GID: '0', Mode: 0o400 } })) } : {}),
         StopGracePeriod: 1_000_000_000,
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-      Placement: { Constraints: [i.node ? `node.hostname==${i.node}` : 'node.role==manager'] },
+      ...(i.networks?.length ? { Networks: i.networks.map((n) => ({ Target: n })) } : {}),
+      Placement: { Constraints: i.node ? [`node.hostname==${i.node}`] : i.role === 'sql' ? [] : ['node.role==manager'] },
       Resources: { Limits: { MemoryBytes: 128 * 1024 * 1024 } },
     },
     Mode: { Replicated: { Replicas: 1 } },

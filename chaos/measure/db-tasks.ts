@@ -17,7 +17,8 @@ export interface TaskContainer {
   address?: string;
 }
 
-export async function runningTaskContainers(swarm: Dockerode, service: string): Promise<TaskContainer[]> {
+/** network: the overlay whose address `address` gives (a target's db.network); default the first non-ingress one */
+export async function runningTaskContainers(swarm: Dockerode, service: string, network?: string): Promise<TaskContainer[]> {
   const [tasks, nodes] = await Promise.all([
     swarm.listTasks({ filters: { service: [service], 'desired-state': ['running'] } }) as Promise<RawTask[]>,
     swarm.listNodes(),
@@ -32,13 +33,15 @@ export async function runningTaskContainers(swarm: Dockerode, service: string): 
       name: t.Slot !== undefined ? `${service}.${t.Slot}` : `${service}.${t.ID.slice(0, 12)}`,
       node: hostname.get(t.NodeID!) ?? t.NodeID!,
       containerId: t.Status!.ContainerStatus!.ContainerID!,
-      ...taskAddress(t),
+      ...taskAddress(t, network),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function taskAddress(t: RawTask): { address?: string } {
-  const nets = (t.NetworksAttachments ?? []).filter((n) => n.Network?.Spec?.Name !== 'ingress');
+function taskAddress(t: RawTask, network?: string): { address?: string } {
+  const all = (t.NetworksAttachments ?? []).filter((n) => n.Network?.Spec?.Name !== 'ingress');
+  const on = network ? all.filter((n) => n.Network?.Spec?.Name === network) : [];
+  const nets = on.length ? on : all;
   const a = nets.flatMap((n) => n.Addresses ?? [])[0]?.split('/')[0];
   return a ? { address: a } : {};
 }

@@ -1,5 +1,5 @@
-// After healing: read this run's ledger rows from the primary and from every replica (SQL inside
-// the DB task containers), wait a bounded time for replicas to hold everything the primary has,
+// After healing: read this run's ledger rows from the primary and from every replica (SQL over the
+// app's network with the target's credentials, or as root inside the DB task containers), wait a bounded time for replicas to hold everything the primary has,
 // then judge with diffWrites and write writes-check.json.
 import type Dockerode from 'dockerode';
 import type { LostWriteResult, WriteRecord } from '../../scripts/lib/run-folder.ts';
@@ -24,8 +24,11 @@ export interface LostWriteContext {
   database?: string;
   /** how SQL reaches a task's node (default: the embedded swarm's node exec; the agent's elsewhere) */
   exec?: NodeExec;
-  /** replaces SQL in containers (unit tests) */
+  /** how a task is read: SQL over the app's network with the target's secrets (chaos/agent/sql.ts),
+   *  or a fake in unit tests; absent: SQL as root inside the task's container through `exec` */
   query?: (task: TaskContainer, sql: string) => Promise<string[][]>;
+  /** the overlay network whose task addresses `query` connects to (the target's db.network) */
+  network?: string;
   listTasks?: (service: string) => Promise<TaskContainer[]>;
 }
 
@@ -57,7 +60,7 @@ export async function checkLostWrites(ctx: LostWriteContext): Promise<LostWriteR
   const writes = readJsonl<WriteRecord>(ctx.runDir, 'writes.jsonl');
   const tags = ledgerTags(writes).filter((t) => /^[0-9a-f]{8}$/.test(t));
   const services = ctx.services ?? DB_SERVICES;
-  const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s));
+  const list = ctx.listTasks ?? ((s: string) => runningTaskContainers(ctx.swarm, s, ctx.network));
   const query = ctx.query ?? ((t: TaskContainer, sql: string) => queryTask(t, sql, 30_000, ctx.exec, ctx.database));
   const read = async (t: TaskContainer): Promise<ServerRows> => ({ server: t.name, rows: tags.length ? rowsOf(await query(t, ledgerSql(tags, ctx.table))) : [] });
 

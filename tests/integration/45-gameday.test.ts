@@ -192,6 +192,14 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
     const r2 = await runTsx('chaos/cli.ts', ['api-kill-task', '--out-dir', outDir, ...remote, '--target-file', unknown], { env, timeoutMs: 120_000 });
     assert.equal(r2.code, 2, r2.stderr);
     assert.match(r2.stderr, /target-unknown\.json: roles\.cache: unknown key; expected one of ingress, api, .*got "cache"/);
+    // a DB secret the swarm does not have: the lost-write read-back could not log in at the end
+    const secret = path.join(outDir, 'target-secret.json');
+    const t = JSON.parse(fs.readFileSync(targetFile, 'utf8'));
+    fs.writeFileSync(secret, JSON.stringify({ ...t, db: { ...t.db, passwordSecret: 'gdx_no_such_secret' } }));
+    const r3 = await runTsx('chaos/cli.ts', ['api-kill-task', '--out-dir', outDir, ...remote, '--target-file', secret], { env, timeoutMs: 180_000 });
+    assert.equal(r3.code, 2, r3.stderr);
+    assert.match(r3.stderr, /target-secret\.json: db\.passwordSecret: expected the name of a Docker secret on this swarm, got "gdx_no_such_secret"/);
+    assert.doesNotMatch(r3.stdout, /run folder/);
     assert.deepEqual((await swarm.listServices()).map((s) => s.Spec?.Name).sort(), before, 'no service was created or removed');
   });
 
