@@ -115,6 +115,13 @@ export function renderMarkdown(r: RunResult, opts: { reportPath?: string } = {})
     if (chaos.haproxy && chaos.haproxy.deltas.length)
       out.push(`**HAProxy:** ${chaos.haproxy.deltas.map((d) => `${d.backend}: ${d.retries} retries, ${d.redispatches} redispatches, ${d.http5xx} 5xx`).join('; ')}\n`);
   }
+  const live = r.liveMetrics;
+  if (live)
+    out.push(
+      `**Live metrics (Prometheus ${live.version}):** ${live.charts.filter((c) => c.series.length).length} of ${live.charts.length} charts with data (in the HTML report); scrapes ok: ${
+        live.targets.map((t) => `${t.job} ${fmtPct(t.upShare, 0)}`).join(', ') || 'no targets'
+      }; TSDB in \`${live.dataDir}/data\`${live.errors.length ? `; ${live.errors.length} queries failed` : ''}\n`,
+    );
   if (opts.reportPath) out.push(`Full report: \`${opts.reportPath}\``);
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }

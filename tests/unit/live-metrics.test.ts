@@ -14,6 +14,7 @@ import { exportCharts } from '../../chaos/live-metrics/prometheus.ts';
 import { loadRun } from '../../reports/load-run.ts';
 import { buildCharts } from '../../reports/render/charts.ts';
 import { renderHtml } from '../../reports/render/html.ts';
+import { renderMarkdown } from '../../reports/render/markdown.ts';
 import { loadHtmlAssets } from '../../reports/render.ts';
 import { fixtureRuns, tmpDir } from './report-helpers.ts';
 
@@ -166,6 +167,9 @@ test('report: prometheus.json becomes charts under the fault bands and a section
     'prom-backend-time: HTTP 400',
   ])
     assert.ok(html.includes(want), `the report has ${want}`);
+
+  const md = renderMarkdown(r);
+  assert.ok(md.includes('**Live metrics (Prometheus 2.42.0):** 1 of 2 charts with data (in the HTML report); scrapes ok: haproxy 98%; TSDB in `prometheus/data`; 1 queries failed'), md);
 
   fs.writeFileSync(path.join(dir, 'prometheus.json'), JSON.stringify({ ...file, charts: 'no' }));
   const bad = await loadRun(dir);
