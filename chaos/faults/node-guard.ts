@@ -120,6 +120,19 @@ export const ENGINE_STOP = [
   'kill -STOP $pids && echo "stopped:$pids"',
 ].join('\n');
 
+/**
+ * A fresh swarm session for the node: its connections to the managers reset, so its agent dials
+ * them again. After a node was cut off or frozen the managers may never again get its logs though
+ * it is Ready ("node ... is not available", moby/moby#35011; seen here after node-partition: every
+ * later agent call to that node failed, since the agent answers through the service log). Its
+ * managers come from the node's own `docker info`; needs the kernel's sock_destroy (best effort).
+ */
+export const SWARM_SESSION_RESET = [
+  'for m in $(docker info --format "{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}" 2>/dev/null); do',
+  '  ss -K dst "${m%:*}" dport = ":${m##*:}" >/dev/null 2>&1 && echo "swarm session reset: $m" || echo "swarm session not reset ($m): ss -K failed" >&2',
+  'done',
+].join('\n');
+
 /** SIGCONTs every stopped engine process, then waits (30 s) until the engine answers. */
 export const ENGINE_CONT = [
   ENGINE_LOOP('s=$(sed -n "s/^State:[[:space:]]*\\(.\\).*/\\1/p" "$d/status" 2>/dev/null); [ "$s" = T ] && kill -CONT "$p" && echo "continued $p"'),
@@ -127,4 +140,5 @@ export const ENGINE_CONT = [
   'left=; ' + ENGINE_LOOP('s=$(sed -n "s/^State:[[:space:]]*\\(.\\).*/\\1/p" "$d/status" 2>/dev/null); [ "$s" = T ] && left="$left $p"'),
   '[ -z "$left" ] || { echo "engine processes still stopped:$left" >&2; exit 1; }',
   'echo "engine running"',
+  SWARM_SESSION_RESET,
 ].join('\n');

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { execOk, needHost, type Fault, type UndoEntry } from './types.ts';
 import { hostState, pickNode, waitNodeReady } from './nodes.ts';
-import { guardName, guardRemoveScript, injectViaGuard, undoViaGuard } from './node-guard.ts';
+import { SWARM_SESSION_RESET, guardName, guardRemoveScript, injectViaGuard, undoViaGuard } from './node-guard.ts';
 import { inNetns, pickTaskRefs, taskPidShell, type TaskRef } from './task-netns.ts';
 import { shQuote } from '../agent/protocol.ts';
 
@@ -73,7 +73,7 @@ export function nodeHealScript(iface: string): string {
 
 /** heal, then fail when a rule of ours is left (guard, controller and supervisor through the agent) */
 export function nodeHealVerifyScript(iface: string): string {
-  return `${nodeHealScript(iface)}\nif iptables -S | grep -q ${NODE_CHAIN}; then echo "rules of ${NODE_CHAIN} still in place" >&2; exit 1; fi\necho "node link healed"`;
+  return `${nodeHealScript(iface)}\nif iptables -S | grep -q ${NODE_CHAIN}; then echo "rules of ${NODE_CHAIN} still in place" >&2; exit 1; fi\necho "node link healed"\n${SWARM_SESSION_RESET}`;
 }
 
 /** The interface of a node holding an address, from `ip -o -4 addr show to <ip>` output. */

@@ -13,6 +13,9 @@ import { STACKS } from '../../scripts/lib/swarm/stacks.ts';
 import { stackName, type StackNaming } from '../../scripts/lib/swarm/naming.ts';
 import type { TargetFileInput } from '../../chaos/targets/schema.ts';
 import { eventually } from './run.ts';
+import { appAnswers } from './settle.ts';
+import { updateServiceSpec } from '../../chaos/swarm.ts';
+import { TODO_TARGET } from '../../chaos/targets/schema.ts';
 
 export const RENAMED: StackNaming = { prefix: 'gdx', appPort: 8080, statsPort: 9936 };
 
@@ -91,4 +94,38 @@ export async function removeRenamed(dockerHost: string, swarm: Docker, n: StackN
   await $({ quiet: true, nothrow: true, env: { ...process.env, ...dockerCliEnv(dockerHost) } })`docker stack rm ${stacks}`;
   const names = Object.values(renamedServices(n));
   await eventually(async () => !(await swarm.listServices()).some((s) => names.includes(s.Spec?.Name ?? '')), 120_000, `the ${n.prefix}_* services removed`, 1000);
+}
+
+/**
+ * Scales the default deployment (the TODO app's todo_* services) to 0 while the renamed copy is
+ * measured, as a staging swarm runs one copy of its app: two copies, the load, the probe and the
+ * ledger on 2 cores outlasted the whole-node faults' tolerances. Returns the undo: every service
+ * back at its replica count, converged, and the default ingress answering (bounded).
+ */
+export async function parkDefault(swarm: Docker, ingressUrl: string, timeoutMs = 420_000): Promise<() => Promise<void>> {
+  const names = Object.values(TODO_TARGET.roles).filter((s): s is string => Boolean(s));
+  const before = new Map<string, number>();
+  for (const s of await swarm.listServices()) {
+    const name = s.Spec?.Name ?? '';
+    const n = s.Spec?.Mode?.Replicated?.Replicas;
+    if (names.includes(name) && n !== undefined) before.set(name, n);
+  }
+  const scaleAll = async (to: (name: string) => number) => {
+    for (const name of before.keys()) {
+      await updateServiceSpec(swarm, name, (spec) => {
+        spec.Mode = { Replicated: { Replicas: to(name) } };
+        return spec;
+      });
+    }
+  };
+  await scaleAll(() => 0);
+  await eventually(async () => (await servicesState(swarm, [...before.keys()])).every((s) => s.running === 0), 120_000, 'the default deployment parked (0 tasks)', 1000);
+  let restored = false;
+  return async () => {
+    if (restored) return;
+    restored = true;
+    await scaleAll((name) => before.get(name)!);
+    await eventually(async () => (await servicesState(swarm, [...before.keys()])).every((s) => s.ok), timeoutMs, 'the default deployment back at its replicas', 2000);
+    await eventually(async () => (await appAnswers(ingressUrl).catch(() => false)) || undefined, timeoutMs, `the default deployment answering at ${ingressUrl}`, 1000);
+  };
 }

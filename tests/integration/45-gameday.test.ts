@@ -4,8 +4,8 @@
 // names and ingress ports (gdx_*, :8080 on the manager) and described by a target file, as a user
 // describes their own app. Every experiment of the default plan the remote mode supports runs and
 // passes as on the embedded default; one verdict set per experiment, within CI's budget; the
-// renamed copy is at its steady state afterwards and is then removed (the default deployment is
-// left as it was for the later tests). Bad plan and target files are refused naming the key,
+// renamed copy is at its steady state afterwards and is then removed; the default deployment,
+// parked meanwhile, is back at its replicas and answering for the later tests. Bad plan and target files are refused naming the key,
 // before anything is touched. An experiment that measured the machine rather than its fault (its
 // baseline broke before the fault, or only timing tolerances failed under hypervisor steal or on a
 // saturated host: see tests/helpers/baseline.ts) runs once more, alone, saying why.
@@ -31,7 +31,7 @@ import { eventually, repoRoot, runTsx, type RunResult } from '../helpers/run.ts'
 import { experimentRerunReason, runDir } from '../helpers/baseline.ts';
 import { CpuSampler, formatShare, type CpuShare } from '../helpers/cpu.ts';
 import { remoteSwarmEnv } from '../helpers/remote-swarm.ts';
-import { RENAMED, deployRenamed, removeRenamed, renamedServices, writeTargetFile } from '../helpers/renamed-stack.ts';
+import { RENAMED, deployRenamed, parkDefault, removeRenamed, renamedServices, writeTargetFile } from '../helpers/renamed-stack.ts';
 
 const local = localTarget();
 const localSwarm = swarmDocker(local.dockerHost);
@@ -40,35 +40,22 @@ const swarm = swarmDocker(remoteEnv.DOCKER_HOST, { ...process.env, ...remoteEnv 
 const outDir = path.join(repoRoot, 'test-artifacts', 'gameday');
 const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), NO_COLOR: '1', ...remoteEnv };
 /**
- * What `npm test` runs of the remote game day: one experiment per fault kind that goes through the
- * agent (task kill, task partition, replication stop, primary restart) and the Swarm API ones
- * (scale, rolling update), beside the default deployment on 2 cores, in CI's 90 min for the whole
- * suite. GAMEDAY_TEST_FULL_GAMEDAY=1 runs every experiment the remote mode supports.
- *
- * Latency (api-netem-latency, the NFQUEUE delayer through the agent) is left to 42-agent, which
- * runs it on the default deployment: on the renamed copy it passed once and twice took the whole
- * 2-core host down with it (0-1 % idle, no steal, every endpoint timing out for 35-98 s from the
- * fault's end, the next two experiments' baselines broken). The cause is not found yet (#11).
+ * `npm test` runs every experiment of the default plan the remote mode supports (16 of 17; the node
+ * kill needs the dind node containers). The renamed copy is measured alone: the default deployment
+ * is parked (scaled to 0) meanwhile, as a staging swarm runs one copy of its app. With both copies,
+ * the load, probe and ledger on 2 cores, the whole-node faults outlasted their tolerances and the
+ * latency fault twice took the host down (0-1 % idle for 35-98 s); alone, all 16 passed (95/95
+ * verdicts, ~12 min) at ~50 % idle.
  */
-const CI_SUBSET = ['api-kill-task', 'replica-kill-task', 'network-partition', 'replica-replication-stopped', 'api-scale', 'api-rolling-update', 'primary-restart'];
-const FULL = process.env.GAMEDAY_TEST_FULL_GAMEDAY === '1';
-/** the game day's share of CI's 90 min (the subset took ~6-8 min; all 13 ~19 min) */
-const BUDGET_MS = (FULL ? 22 : 12) * 60_000;
+/** the game day's share of CI's 90 min (all 16 took ~12 min on the quiet machine) */
+const BUDGET_MS = 24 * 60_000;
 const services = renamedServices();
 
 let targetFile = '';
 let ingressUrl = '';
 let remote: string[] = [];
+let unpark: (() => Promise<void>) | undefined;
 
-/**
- * Whole-node faults (drain, partition, freeze, engine hang): on this 2-core machine, with the app
- * deployed twice and the load, probe and ledger running, a whole node gone takes both copies'
- * tasks with it and the recovery outlasted the tolerances (30-55 s outages in two CI rehearsals;
- * the node's logs stay "not available" to the managers for a while after it is back, so the
- * agent's undo check cannot read its result). They are left out of this test until that is
- * understood; the guard mechanics are unit-tested (tests/unit/chaos-node-guard.test.ts).
- */
-const WHOLE_NODE = new Set(['node-drain', 'node-partition', 'node-pause', 'engine-hang']);
 
 /** The plan a staging swarm runs: the default plan without the experiments that need the node containers. */
 function remotePlanFile(only?: string[]): { file: string; ids: string[]; left: string[] } {
@@ -79,9 +66,8 @@ function remotePlanFile(only?: string[]): { file: string; ids: string[]; left: s
       .filter((e) => planExperiment(bindExperiment(e, TODO_TARGET, faults), faults).some((s) => s.fault && needsNodeContainers(s.fault, s.params)))
       .map((e) => e.id),
   );
-  for (const id of WHOLE_NODE) local.add(id);
   const idOf = (x: { experiment: string } | string) => (typeof x === 'string' ? x : x.experiment);
-  const entries = raw.experiments.filter((x) => !local.has(idOf(x)) && (only ? only.includes(idOf(x)) : FULL || CI_SUBSET.includes(idOf(x))));
+  const entries = raw.experiments.filter((x) => !local.has(idOf(x)) && (!only || only.includes(idOf(x))));
   const file = path.join(outDir, only ? 'remote-plan-rerun.yaml' : 'remote-plan.yaml');
   fs.writeFileSync(file, YAML.stringify({ name: 'default-remote', description: 'the default plan, minus what needs the node containers', experiments: entries }));
   return { file, ids: entries.map((x) => (typeof x === 'string' ? x : x.experiment)), left: [...local] };
@@ -144,6 +130,8 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
     fs.mkdirSync(outDir, { recursive: true });
     // setup, as the user's own deployment: the renamed copy beside the default
     await deployRenamed(local.dockerHost, localSwarm);
+    // measured alone, as a staging swarm runs one copy of its app (the default is back afterwards)
+    unpark = await parkDefault(localSwarm, local.ingressUrl);
     targetFile = writeTargetFile(outDir);
     // the ingress as a remote user reaches it: the manager's address, the copy's published port
     const manager = (await swarm.listNodes()).find((n) => n.ManagerStatus?.Leader);
@@ -163,7 +151,11 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
 
   after(async () => {
     // the later tests use the default deployment only
-    await removeRenamed(local.dockerHost, localSwarm);
+    try {
+      await removeRenamed(local.dockerHost, localSwarm);
+    } finally {
+      await unpark?.();
+    }
   });
 
   it('a bad plan file is refused naming the entry, before anything is touched', async () => {
@@ -205,7 +197,7 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
 
   it('every experiment of the default plan the remote mode supports runs on the renamed app and passes, within budget', { timeout: 2 * BUDGET_MS + 8 * 60_000 }, async () => {
     const plan = remotePlanFile();
-    assert.ok(plan.ids.length >= (FULL ? 12 : CI_SUBSET.length), `the remote mode runs ${plan.ids.length} of 17 (left out: ${plan.left.join(', ')})`);
+    assert.ok(plan.ids.length >= 15, `the remote mode runs ${plan.ids.length} of 17 (left out: ${plan.left.join(', ')})`);
     const first = await gameday(plan.file, plan.ids, 'gameday-output.txt');
     assert.ok(first.r.ms < BUDGET_MS, `the game day took ${Math.round(first.r.ms / 1000)} s, budget ${BUDGET_MS / 1000} s`);
     // the faults acted on the renamed services, never on the default deployment's

@@ -2,13 +2,13 @@
 // starts it, and its body run for real in sh with a fake docker CLI: it waits for the exec's run to
 // be gone, acts, holds, undoes (retrying), in that order.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BOUND_MARGIN_MS } from '../../chaos/agent/deadman.ts';
-import { ENGINE_CONT, ENGINE_STOP, guardHoldS, guardName, guardStartScript } from '../../chaos/faults/node-guard.ts';
+import { ENGINE_CONT, ENGINE_STOP, SWARM_SESSION_RESET, guardHoldS, guardName, guardStartScript } from '../../chaos/faults/node-guard.ts';
 import { ifaceOf, nodeHealVerifyScript, partition } from '../../chaos/faults/partition.ts';
 import { pauseNode } from '../../chaos/faults/pause-node.ts';
 
@@ -66,6 +66,24 @@ test('engine freeze and thaw scripts: by process name in the host pid namespace,
   assert.match(ENGINE_CONT, /still stopped/);
   // the shell is valid
   for (const s of [ENGINE_STOP, ENGINE_CONT, nodeHealVerifyScript('eth0')]) execFileSync('sh', ['-n', '-c', s]);
+});
+
+test('after a node was cut off or frozen, its connections to each manager are reset (moby#35011), best effort', () => {
+  assert.ok(ENGINE_CONT.endsWith(SWARM_SESSION_RESET), 'the thaw of pause-node and hang-engine resets the session');
+  assert.ok(nodeHealVerifyScript('eth0').endsWith(SWARM_SESSION_RESET), 'the heal of node-partition resets the session');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-reset-'));
+  try {
+    // a fake docker answering two managers, a fake ss that logs its arguments and fails for the second
+    fs.writeFileSync(path.join(dir, 'docker'), '#!/bin/sh\necho "10.0.0.1:2377 10.0.0.2:4567 "\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'ss'), `#!/bin/sh\necho "$*" >> ${dir}/ss.log\ncase "$*" in *10.0.0.2*) exit 1;; esac\n`, { mode: 0o755 });
+    const r = spawnSync('sh', ['-c', SWARM_SESSION_RESET], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'ss.log'), 'utf8').trim().split('\n'), ['-K dst 10.0.0.1 dport = :2377', '-K dst 10.0.0.2 dport = :4567']);
+    assert.match(r.stdout, /swarm session reset: 10\.0\.0\.1:2377/);
+    assert.match(r.stderr, /swarm session not reset \(10\.0\.0\.2:4567\): ss -K failed/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('node faults through the agent: the supervisor removes the guard and runs the verified undo', () => {
