@@ -64,9 +64,8 @@ export async function dryRunPreflight(exps: Experiment[], plans: PlannedStep[][]
   for (const [i, e] of exps.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
   if (exps[0]) await checkNotDegraded(ctx.swarm, experimentServices(exps[0], plans[0]!));
   // the DB secrets the lost-write read-back mounts (exit 2 naming the key, as in a real run)
-  if (ctx.agent && common.app.roles.dbPrimary) await agentSql(ctx.swarm, { image: ctx.agent.image, db: common.app.db, source: dbSource(common.app) }).check();
+  if (ctx.agent && common.app.roles.dbPrimary) await agentSql(ctx.swarm, { image: ctx.agent.image.bind(ctx.agent), db: common.app.db, source: dbSource(common.app) }).check();
   if (await lockHeld(identity.clusterId, ctx.swarm)) return ExitCode.safety;
   ok(`dry run: ${common.target.dockerHost} is a swarm marked for chaos (cluster ${identity.clusterId}); targets exist and are healthy; no lock is held; nothing was touched`);
   return ExitCode.ok;
 }
-

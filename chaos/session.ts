@@ -119,8 +119,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   plans.forEach((p) => checkHostAccess(p, accessOf(ctx), o.target.dockerHost));
   await checkAllowed(ctx.swarm);
   for (const [i, e] of experiments.entries()) await checkServicesExist(ctx.swarm, experimentServices(e, plans[i]!), `experiment ${e.id}`);
+  const app = o.app ?? TODO_TARGET;
   // the lost-write read-back's credentials exist before anything is touched
-  const sql = ctx.agent && (o.app ?? TODO_TARGET).roles.dbPrimary ? agentSql(ctx.swarm, { image: ctx.agent.image.bind(ctx.agent), owner: ctx.agent.owner, db: (o.app ?? TODO_TARGET).db, log, source: dbSource(o.app ?? TODO_TARGET) }) : undefined;
+  const sql = ctx.agent && app.roles.dbPrimary ? agentSql(ctx.swarm, { image: ctx.agent.image.bind(ctx.agent), owner: ctx.agent.owner, db: app.db, log, source: dbSource(app) }) : undefined;
   await sql?.check();
 
   // 3. every run starts by undoing what a killed run left behind
@@ -128,7 +129,6 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   for (const line of describeOtherSwarms(recordsOfOtherSwarms(ledger.read(), identity.clusterId))) log(line);
   // a distributed background load a killed run left (issue 13): removed like its faults
   await import('../load/run/distributed.ts').then((m) => m.removeChaosLoadLeftovers(ctx.swarm, log)).catch((err) => log(`warning: leftover background load not checked (${errText(err)})`));
-  const app = o.app ?? TODO_TARGET;
   const baseEnv = steadyEnv(ctx, o.target.ingressUrl);
   // replication of the target's replica service (not the TODO app's)
   const replicaService = app.roles.dbReplicas;

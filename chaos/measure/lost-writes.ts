@@ -1,6 +1,7 @@
 // After healing: read this run's ledger rows from the primary and from every replica (SQL over the
-// app's network with the target's credentials, or as root inside the DB task containers), wait a bounded time for replicas to hold everything the primary has,
-// then judge with diffWrites and write writes-check.json.
+// app's network with the target's credentials, or as root inside the DB task containers), wait a
+// bounded time for replicas to hold everything the primary has, then judge with diffWrites and
+// write writes-check.json.
 import type Dockerode from 'dockerode';
 import type { LostWriteResult, WriteRecord } from '../../scripts/lib/run-folder.ts';
 import { readJsonl, writeJson } from '../../scripts/lib/run-folder.ts';
