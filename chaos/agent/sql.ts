@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import { ConfigError } from '../../scripts/lib/errors.ts';
 import { newAgentId, runOneShot } from './exec.ts';
 import { agentServiceSpec, type AgentSecret } from './spec.ts';
+import { batchRows } from '../measure/db-sql.ts';
 
 export interface SqlTarget {
   network: string;
@@ -92,10 +93,7 @@ export function agentSql(swarm: Dockerode, o: AgentSqlOptions): AgentSql {
       const what = `SQL on ${host}:${o.db.port} (network ${o.db.network}, as ${o.db.userSecret ? `the user in secret ${o.db.userSecret}` : o.db.user})`;
       const r = await runOneShot(swarm, spec, id, what, timeoutMs, 150, o.log);
       if (r.exitCode !== 0) throw new Error(`${what} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
-      return r.stdout
-        .split('\n')
-        .filter((l) => l.length)
-        .map((l) => l.split('\t'));
+      return batchRows(r.stdout);
     },
   };
 }

@@ -14,7 +14,7 @@ import { writeJson } from '../../scripts/lib/run-folder.ts';
 import { writePrivateFile } from '../../scripts/lib/state-dir.ts';
 import { ensurePrometheus } from '../../scripts/lib/tools.ts';
 import { LIVE_QUERIES, chartFromMatrix, queryStepS, type LiveChart, type LiveMetricsFile, type PromMatrix } from './queries.ts';
-import { SCRAPE_INTERVAL_S, scrapeConfig, type ScrapeTargets } from './scrape-config.ts';
+import { JOBS, SCRAPE_INTERVAL_S, scrapeConfig, type ScrapeTargets } from './scrape-config.ts';
 
 export const LIVE_METRICS_FILE = 'prometheus.json';
 /** the TSDB, inside the run folder */
@@ -115,11 +115,13 @@ export async function startLiveMetrics(o: LiveMetricsOptions): Promise<LiveMetri
   const start = Date.now();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM'); // timeout forwards it; Prometheus flushes its head block and leaves
-    const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(t);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM'); // timeout forwards it; Prometheus flushes its head block and leaves
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    }
+    // also when Prometheus died by itself: the password file must not outlive the session
     fs.rmSync(secretDir, { recursive: true, force: true });
   };
   try {
@@ -128,7 +130,7 @@ export async function startLiveMetrics(o: LiveMetricsOptions): Promise<LiveMetri
     await stop();
     throw err;
   }
-  const jobs = [targets.engine ? 'gameday-engine' : '', targets.haproxy ? 'haproxy' : ''].filter(Boolean);
+  const jobs: string[] = [...(targets.engine ? [JOBS.engine] : []), ...(targets.haproxy ? [JOBS.haproxy] : [])];
   o.log(`live metrics: Prometheus ${version} at ${url} scrapes ${jobs.join(' and ')} every ${SCRAPE_INTERVAL_S} s (TSDB ${path.relative(process.cwd(), dataDir) || dataDir})`);
 
   return {

@@ -22,7 +22,12 @@ export async function queryTask(task: TaskContainer, sql: string, timeoutMs = 30
   if (r.exitCode !== 0) {
     throw new DockerError(`SQL on ${task.name} (node ${task.node}) exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
   }
-  return r.stdout
+  return batchRows(r.stdout);
+}
+
+/** The rows of `mariadb --batch --skip-column-names` output, split on tabs. */
+export function batchRows(stdout: string): string[][] {
+  return stdout
     .split('\n')
     .filter((l) => l.length)
     .map((l) => l.split('\t'));
