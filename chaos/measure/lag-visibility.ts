@@ -85,10 +85,12 @@ export class VisibilityTracker {
   private lastLineAt: number | undefined;
   readonly openedAt: number;
 
-  /** staleMs: no probe line for this long = no reading (the probe prints one every tick) */
+  /** staleMs: no probe line for this long = no reading (the probe prints one every tick, 100 ms;
+   *  its lines come through a docker exec stream, which on a busy 2-core host was seen to pause
+   *  for over a second, so 2 s rather than 1 s before the sampler falls back to the heartbeat age) */
   constructor(
     openedAt: number,
-    private readonly staleMs = 1000,
+    private readonly staleMs = 2000,
   ) {
     this.openedAt = openedAt;
   }

@@ -29,7 +29,8 @@ export interface LagSamplerOptions {
   primaryService?: string;
   /** the one-clock visibility probe in the primary's container (default on) */
   visibility?: boolean;
-  /** a replica's first samples wait this long for its probe's first reading (default 3 s) */
+  /** a replica's first samples wait up to this long for its probe's first reading (default 10 s;
+   *  they are written as soon as it comes, so the bound costs only when no probe can answer) */
   warmupMs?: number;
   log: (line: string) => void;
   onSample?: (s: LagSample) => void;
@@ -55,7 +56,9 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
   const service = opts.service ?? DB_SERVICES.replica;
   const primaryService = opts.primaryService ?? DB_SERVICES.primary;
   const visibility = opts.visibility !== false;
-  const warmupMs = opts.warmupMs ?? 3000;
+  // 3 s was too short once in CI: the probe's docker exec had not printed yet on a busy host, and
+  // the first samples carried the heartbeat age
+  const warmupMs = opts.warmupMs ?? 10_000;
   const intervalMs = opts.intervalMs ?? 100;
   const startStream = opts.stream ?? startTaskStream;
   const streams = new Map<string, { task: TaskContainer; handle: StreamHandle; openedAt: number }>();
