@@ -53,7 +53,7 @@ const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), N
  * freeze and then, with 30 % idle CPU, every probe endpoint timed out for 22 s (availability 39 %
  * in recovery, write outage 11 s) while its rescheduled tasks moved to another worker. Run by hand
  * afterwards it failed the same way in recovery on the default deployment through the agent (3 of
- * 7 runs, outages 9-64 s, also with the swarm session reset taken out) and on the embedded path
+ * 6 warm runs, outages 9-64 s, also with the swarm session reset taken out) and on the embedded path
  * (docker pause of the node container, 2 of 2, 36-103 s): the app's recovery after a frozen node
  * returns, not the remote mode. Cause open (issue 11).
  */
