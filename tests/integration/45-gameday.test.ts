@@ -78,10 +78,13 @@ function remotePlanFile(only?: string[]): { file: string; ids: string[]; left: s
       .map((e) => e.id),
   );
   const idOf = (x: { experiment: string } | string) => (typeof x === 'string' ? x : x.experiment);
-  const entries = raw.experiments.filter((x) => !local.has(idOf(x)) && !(idOf(x) in LEFT_OUT_OF_CI) && (!only || only.includes(idOf(x))));
+  const entries = raw.experiments.filter((x) => {
+    const id = idOf(x);
+    return !local.has(id) && !(id in LEFT_OUT_OF_CI) && (!only || only.includes(id));
+  });
   const file = path.join(outDir, only ? 'remote-plan-rerun.yaml' : 'remote-plan.yaml');
-  fs.writeFileSync(file, YAML.stringify({ name: 'default-remote', description: 'the default plan, minus what needs the node containers', experiments: entries }));
-  return { file, ids: entries.map((x) => (typeof x === 'string' ? x : x.experiment)), left: [...local] };
+  fs.writeFileSync(file, YAML.stringify({ name: 'default-remote', description: 'the default plan, minus what needs the node containers and what CI leaves out', experiments: entries }));
+  return { file, ids: entries.map(idOf), left: [...local, ...Object.keys(LEFT_OUT_OF_CI)] };
 }
 
 interface GamedayRun {
@@ -206,7 +209,7 @@ describe('npm run gameday on a staging swarm: remote address, the app under othe
     assert.deepEqual((await swarm.listServices()).map((s) => s.Spec?.Name).sort(), before, 'no service was created or removed');
   });
 
-  it('every experiment of the default plan the remote mode supports runs on the renamed app and passes, within budget', { timeout: 2 * BUDGET_MS + 8 * 60_000 }, async () => {
+  it('every experiment of the default plan the remote mode supports, less those CI leaves out, runs on the renamed app and passes, within budget', { timeout: 2 * BUDGET_MS + 8 * 60_000 }, async () => {
     const plan = remotePlanFile();
     assert.ok(plan.ids.length >= 15, `the remote mode runs ${plan.ids.length} of 17 (left out: ${plan.left.join(', ')})`);
     for (const [id, why] of Object.entries(LEFT_OUT_OF_CI)) console.log(`${id}: left out of this game day: ${why}`);
