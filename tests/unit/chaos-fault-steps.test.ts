@@ -56,7 +56,7 @@ test('kill-node / pause-node plan lines', () => {
   assert.equal(killNode.describe(p), 'kill node <busiest worker without todo_mysql_master> (docker kill on the host); undo: docker start, wait until the node is Ready');
   assert.equal(
     pauseNode.describe(pauseNode.schema.parse({ node: 'w2' })),
-    'pause node w2 (docker pause on the host; through the agent: docker pause of its task containers, then SIGSTOP of its engine (dockerd, containerd, shims), held and undone by a guard on the node); undo: docker unpause (node, then the task containers it paused)',
+    'pause node w2 (docker pause on the host; through the agent: SIGSTOP of every process of its task containers, then of its engine (dockerd, containerd, shims), held and undone by a guard on the node); undo: docker unpause (node, then the task containers it paused); through the agent: SIGCONT of the task processes and at once of the engine',
   );
   assert.equal(
     hangEngine.describe(hangEngine.schema.parse({ node: 'w2' })),
