@@ -32,11 +32,17 @@ export function isFatal(err: unknown): boolean {
   return e?.fatal === true || e?.code === 'PROTOCOL_SEQUENCE_TIMEOUT' || e?.code === 'ACQUIRE_TIMEOUT';
 }
 
+/** the address a pooled connection talks to (its socket's peer), if still known */
+function remoteAddress(conn: PoolConnection): string | undefined {
+  return (conn.connection as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress;
+}
+
 export class Db {
   readonly primary: Pool;
   readonly replica: Pool;
   private readonly born = new WeakMap<object, number>();
   private readonly health = new Map<Target, { at: number; ok: boolean }>();
+  private readonly pickers = new Map<Target, HostPicker>();
 
   constructor(
     private readonly cfg: ApiConfig,
@@ -48,6 +54,7 @@ export class Db {
 
   private makePool(target: Target, addr: { host: string; port: number }): Pool {
     const picker = new HostPicker(this.cfg.badHostMs);
+    this.pickers.set(target, picker);
     const pool = mysql.createPool({
       host: addr.host,
       port: addr.port,
@@ -67,7 +74,6 @@ export class Db {
       waitForConnections: true,
       stream: () => picker.connect(addr.host, addr.port),
     });
-    void target;
     return pool;
   }
 
@@ -133,7 +139,11 @@ export class Db {
         this.done(conn);
         return r;
       } catch (err) {
-        // a SQL error on one replica (e.g. still cloning) may not repeat on another: always discard
+        // a SQL error on one replica (e.g. still cloning) may not repeat on another: always discard,
+        // and let new connections avoid that replica for a while (a stalled one times out every
+        // query it gets; round-robin alone would keep giving it every other connection)
+        const ip = remoteAddress(conn);
+        if (ip) this.pickers.get('replica')?.markBad(ip);
         conn.destroy();
         last = err;
         this.log.warn('replica read failed', { attempt, ...errFields(err) });

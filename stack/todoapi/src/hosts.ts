@@ -65,7 +65,7 @@ export class HostPicker {
   /** socket factory for mysql2's `stream` option */
   connect(host: string, port: number): net.Socket {
     const sock = net.connect({ host, port, lookup: this.lookup as unknown as net.LookupFunction, autoSelectFamily: false });
-    let ip: string | undefined;
+    let ip: string | undefined = net.isIP(host) ? host : undefined; // a name: set by 'lookup'
     let connected = false;
     sock.once('lookup', (_err, address) => {
       ip = typeof address === 'string' ? address : undefined;
@@ -74,10 +74,12 @@ export class HostPicker {
       connected = true;
       sock.setNoDelay(true);
       sock.setKeepAlive(true, 10_000);
-      if (ip) this.markGood(ip);
     });
     sock.once('close', () => {
-      if (!connected && ip) this.markBad(ip); // refused, unreachable or connect timeout
+      // refused, unreachable or connect timeout; or connected but the server never said a word (a
+      // MySQL server greets first): a frozen or stopping mysqld accepts TCP and stays silent, and
+      // round-robin would keep sending every other new connection there
+      if (ip && (!connected || sock.bytesRead === 0)) this.markBad(ip);
     });
     return sock;
   }
