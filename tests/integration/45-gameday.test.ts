@@ -55,9 +55,11 @@ const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), N
  * afterwards it failed the same way in recovery on the default deployment (the agent freezes the
  * node there too): addressed as a remote swarm 3 of 6 warm runs (outages 9-64 s, also with the
  * swarm session reset taken out), as the embedded default 3 of 3 (8-103 s). Not the remote address
- * or the renamed copy; the app's recovery or the agent's way of freezing a node. Cause open (issue 11).
+ * or the renamed copy. Traced later that day: the app's recovery (a retry storm from HAProxy's 503
+ * retries held both API tasks at their CPU limit for 60-100 s); with that fixed, 3 of 11 warm runs
+ * still had a 5.5-14 s outage right after the thaw (limit 5 s), too often for CI (see the README).
  */
-const LEFT_OUT_OF_CI: Record<string, string> = process.env.GAMEDAY_TEST_FULL_GAMEDAY === '1' ? {} : { 'node-pause': 'its recovery after the unpause outlasted the tolerances on the default deployment too (issue 11)' };
+const LEFT_OUT_OF_CI: Record<string, string> = process.env.GAMEDAY_TEST_FULL_GAMEDAY === '1' ? {} : { 'node-pause': 'a 5-14 s outage right after the frozen node comes back, in about 1 of 4 runs on this 2-core machine (issue 11)' };
 /** the game day's share of CI's 90 min (all 16 took ~12 min on the quiet machine) */
 const BUDGET_MS = 24 * 60_000;
 const services = renamedServices();
