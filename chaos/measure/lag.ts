@@ -70,6 +70,7 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
   const seen = new Set<string>();
   const deadline = Date.now() + opts.maxDurationMs;
   let samples = 0;
+  let stopping = false;
   let lastDiscoveryError = '';
   const streamSeconds = () => Math.max(1, Math.min(deadline - Date.now(), rotateMs + 30_000) / 1000 + 5);
 
@@ -84,6 +85,9 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
     }
     // no probe figure yet: a new replica's first samples wait a moment for it rather than mix methods
     if (visibility && now - (firstOpened.get(key) ?? 0) < warmupMs) return undefined;
+    // while the sampler stops, its probes end too (seen in CI: the last sample of a run came after
+    // its probe had gone): such a sample says nothing about the replica, so it is not written
+    if (visibility && (stopping || opts.signal.aborted)) return undefined;
     s.lagMethod = 'heartbeat-age';
     return s;
   };
@@ -192,7 +196,10 @@ export function startLagSampler(runDir: string, opts: LagSamplerOptions): LagHan
       }
       await realClock.sleep(every, opts.signal);
     }
-    const all = [...streams.values()].map((s) => s.handle).concat([...probes.values()].flat().map((p) => p.handle), [...retiring]);
+    stopping = true;
+    // the samplers first, then the probes their samples read
+    await Promise.all([...streams.values()].map((s) => s.handle.stop()));
+    const all = [...probes.values()].flat().map((p) => p.handle).concat([...retiring]);
     await Promise.all(all.map((h) => h.stop()));
     sink.close();
     return { samples, replicas: [...seen].sort() };
