@@ -55,9 +55,12 @@ export function stopTreesScript(roots: string, file: string): string {
   ].join('\n');
 }
 
+/** Shell test: process $p is stopped (state T) */
+const STOPPED_P = `s=$(sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' /proc/$p/status 2>/dev/null); [ "$s" = T ]`;
+
 /** Shell: SIGCONTs those pids of file that are stopped (state T); no file, nothing to do. */
 export function contFileScript(file: string): string {
-  return `n=0; [ -f ${file} ] && for p in $(cat ${file}); do s=$(sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' /proc/$p/status 2>/dev/null); [ "$s" = T ] && kill -CONT $p && n=$((n+1)); done; echo "continued $n task process(es)"`;
+  return `n=0; [ -f ${file} ] && for p in $(cat ${file}); do ${STOPPED_P} && kill -CONT $p && n=$((n+1)); done; echo "continued $n task process(es)"`;
 }
 
 /** Shell (engine running): the init pids of those given containers that run. */
@@ -78,7 +81,7 @@ export function agentThawCheckScript(containers: string[]): string {
   if (!containers.length) return 'true';
   return [
     initPids(containers),
-    `left=; for p in $(${processTreeScript('$roots')}); do s=$(sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' /proc/$p/status 2>/dev/null); [ "$s" = T ] && kill -CONT $p && left="$left $p"; done`,
+    `left=; for p in $(${processTreeScript('$roots')}); do ${STOPPED_P} && kill -CONT $p && left="$left $p"; done`,
     '[ -z "$left" ] || echo "continued task process(es) still stopped:$left"',
     thawScript(containers),
   ].join('\n');
@@ -105,7 +108,7 @@ interface PauseEntry extends NodeEntry {
 
 export const pauseNode = hostNodeFault({
   kind: 'pause-node',
-  summary: "freeze a worker node: its task containers and then the node container (docker pause); undo: unpause both, wait until Ready",
+  summary: "freeze a worker node: its task processes, then its engine (through the agent: SIGSTOP, thawed together; on the node containers: docker pause); undo: thaw both, wait until Ready",
   verb: 'pause',
   undoText: 'undo: docker unpause (node, then the task containers it paused); through the agent: SIGCONT of the task processes and at once of the engine',
   capture: async (ctx: ChaosContext, node: string) => ({ containers: ids(await execOk(ctx, node, ['sh', '-c', LIST_RUNNING], 'listing task containers')) }),
