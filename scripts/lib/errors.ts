@@ -88,7 +88,7 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
 }
 
 /** Runs a CLI main function: errors become a message on stderr and the mapped exit code. */
-export async function runMain(main: () => Promise<number | void>): Promise<void> {
+export async function runMain(main: () => Promise<number | void>, o: { lingerMs?: number } = {}): Promise<void> {
   try {
     const code = await main();
     process.exitCode = typeof code === 'number' ? code : 0;
@@ -98,4 +98,21 @@ export async function runMain(main: () => Promise<number | void>): Promise<void>
     if (process.env.GAMEDAY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = exitCode;
   }
+  exitIfLingering(o.lingerMs ?? EXIT_LINGER_MS);
+}
+
+/** How long a finished CLI may take to exit on its own (the ssh transport closes idle after 2 s). */
+export const EXIT_LINGER_MS = 10_000;
+
+/**
+ * A finished command must exit: a handle nobody closed (seen once: a chaos run over ssh:// whose
+ * work was done and written stayed up until CI's timeout killed it) would otherwise hold it open.
+ * The timer is unref'd, so a process that ends on its own never waits for it.
+ */
+export function exitIfLingering(ms: number): void {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout' && r !== 'TTYWrap');
+    process.stderr.write(`warning: finished, but still open ${Math.round(ms / 1000)} s later (${open.join(', ') || 'no handle listed'}); exiting with code ${process.exitCode ?? 0}\n`);
+    process.exit();
+  }, ms).unref();
 }
