@@ -42,19 +42,19 @@ export class Db {
   readonly replica: Pool;
   private readonly born = new WeakMap<object, number>();
   private readonly health = new Map<Target, { at: number; ok: boolean }>();
-  private readonly pickers = new Map<Target, HostPicker>();
+  /** the replica pool's address picker: a replica that stalls a read is avoided by new connections */
+  private readonly replicaPicker: HostPicker;
 
   constructor(
     private readonly cfg: ApiConfig,
     private readonly log: Logger,
   ) {
-    this.primary = this.makePool('primary', cfg.primary);
-    this.replica = this.makePool('replica', cfg.replica);
+    this.replicaPicker = new HostPicker(cfg.badHostMs);
+    this.primary = this.makePool(cfg.primary, new HostPicker(cfg.badHostMs));
+    this.replica = this.makePool(cfg.replica, this.replicaPicker);
   }
 
-  private makePool(target: Target, addr: { host: string; port: number }): Pool {
-    const picker = new HostPicker(this.cfg.badHostMs);
-    this.pickers.set(target, picker);
+  private makePool(addr: { host: string; port: number }, picker: HostPicker): Pool {
     const pool = mysql.createPool({
       host: addr.host,
       port: addr.port,
@@ -143,7 +143,7 @@ export class Db {
         // and let new connections avoid that replica for a while (a stalled one times out every
         // query it gets; round-robin alone would keep giving it every other connection)
         const ip = remoteAddress(conn);
-        if (ip) this.pickers.get('replica')?.markBad(ip);
+        if (ip) this.replicaPicker.markBad(ip);
         conn.destroy();
         last = err;
         this.log.warn('replica read failed', { attempt, ...errFields(err) });

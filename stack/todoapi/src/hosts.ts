@@ -19,9 +19,6 @@ export class HostPicker {
   markBad(ip: string): void {
     if (this.badMs > 0) this.bad.set(ip, this.now() + this.badMs);
   }
-  markGood(ip: string): void {
-    this.bad.delete(ip);
-  }
   isBad(ip: string): boolean {
     const until = this.bad.get(ip);
     if (until === undefined) return false;
