@@ -273,7 +273,24 @@ export function sshAgent(target: SshTarget, auth: SshAuth, opts: { readyTimeoutM
                 release(k);
                 return reject(err);
               }
-              stream.once('close', () => release(k));
+              // the slot is free once either side is done with the channel: the remote's close
+              // can come late or never (a `docker system dial-stdio` whose dockerd stream went
+              // quiet), and a slot held for it kept the connection, and the process, alive
+              let released = false;
+              const done = () => {
+                if (released) return;
+                released = true;
+                release(k);
+              };
+              stream.once('close', done);
+              // our side ended: after a response node's http client ends the socket it still owns;
+              // a hijacked (upgraded) socket it gave away may be ended for stdin's EOF and still read
+              stream.once('finish', () => (stream as unknown as { _httpMessage?: unknown })._httpMessage && done());
+              const destroy = stream.destroy.bind(stream);
+              stream.destroy = () => {
+                done();
+                return destroy();
+              };
               resolve(asSocket(stream));
             });
           } catch (err) {
