@@ -9,6 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tier="${1:-all}"
 
+# the tests' temporary files go in one folder of this run, removed at the end (several tests make
+# folders under the temp dir; hundreds piled up in /tmp over a few days of runs)
+test_tmp="$(mktemp -d "${TMPDIR:-/tmp}/gameday-tests-XXXXXX")"
+chmod 1777 "$test_tmp" # as /tmp: containers that mount a file from here as another user can reach it
+trap 'rm -rf "$test_tmp"' EXIT
+
 run_unit() {
   echo "== typecheck"
   npx tsc --noEmit -p tsconfig.json
@@ -16,7 +22,7 @@ run_unit() {
   npx tsc --noEmit -p stack/tsconfig.json
   echo "== unit tests"
   mapfile -t files < <(ls tests/unit/*.test.ts 2>/dev/null | sort)
-  node --import tsx --test --test-reporter=spec "${files[@]}"
+  TMPDIR="$test_tmp" node --import tsx --test --test-reporter=spec "${files[@]}"
   echo "== load engine (Go): unit and conformance tests"
   # one package at a time: the scheduler and conformance tests check start times (with tolerances),
   # and packages running beside each other on 2 cores only add noise
@@ -36,7 +42,7 @@ run_integration() {
   echo "== integration tests (real local swarm)"
   mapfile -t files < <(ls tests/integration/*.test.ts 2>/dev/null | sort)
   # one file at a time, in name order: they share one swarm and the last one takes it down
-  node --import tsx --test --test-concurrency=1 --test-timeout=2400000 --test-reporter=spec "${files[@]}"
+  TMPDIR="$test_tmp" node --import tsx --test --test-concurrency=1 --test-timeout=2400000 --test-reporter=spec "${files[@]}"
 }
 
 case "$tier" in
