@@ -27,3 +27,21 @@ export function errFields(err: unknown): Fields {
   }
   return { err: String(err) };
 }
+
+/**
+ * warn() at most once per key and interval, saying how many were held back: a failure that
+ * repeats hundreds of times a second stays visible without flooding the log.
+ */
+export function throttledWarn(log: Logger, everyMs: number, now: () => number = Date.now): (key: string, msg: string, fields?: Fields) => void {
+  const last = new Map<string, { at: number; held: number }>();
+  return (key, msg, fields) => {
+    const t = now();
+    const s = last.get(key);
+    if (s && t - s.at < everyMs) {
+      s.held++;
+      return;
+    }
+    log.warn(msg, { ...fields, ...(s?.held ? { repeated: s.held } : {}) });
+    last.set(key, { at: t, held: 0 });
+  };
+}

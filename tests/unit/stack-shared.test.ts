@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { EnvError, serverEnv } from '../../stack/shared/env.ts';
 import { HttpError, sendJson } from '../../stack/shared/http.ts';
-import type { Fields, Logger } from '../../stack/shared/log.ts';
+import { throttledWarn, type Fields, type Logger } from '../../stack/shared/log.ts';
 import { createRequestHandler, livez, methods, type BaseDeps, type Handler } from '../../stack/shared/router.ts';
 import { serve } from '../../stack/shared/server.ts';
 import { createHandler as webHandler, type WebDeps } from '../../stack/todoweb/src/app.ts';
@@ -170,4 +170,26 @@ test('todoweb errors: the API 4xx is passed on, its 5xx is 502, unreachable is 5
     assert.deepEqual(await h.json(), { status: 503, message: 'draining', draining: true });
     await done;
   }
+});
+
+test('throttledWarn: once per key and interval, then says how many were held back', () => {
+  const lines: { msg: string; fields?: Fields }[] = [];
+  const log: Logger = { info: () => undefined, warn: (msg, fields) => lines.push({ msg, fields }), error: () => undefined };
+  let now = 0;
+  const warn = throttledWarn(log, 1000, () => now);
+  warn('a', 'replica down', { code: 'X' });
+  warn('a', 'replica down', { code: 'X' });
+  warn('b', 'other', {});
+  now = 999;
+  warn('a', 'replica down', { code: 'X' });
+  now = 1000;
+  warn('a', 'replica down', { code: 'X' });
+  now = 2500;
+  warn('a', 'replica down', { code: 'X' });
+  assert.deepEqual(lines, [
+    { msg: 'replica down', fields: { code: 'X' } },
+    { msg: 'other', fields: {} },
+    { msg: 'replica down', fields: { code: 'X', repeated: 2 } },
+    { msg: 'replica down', fields: { code: 'X' } },
+  ]);
 });

@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { HostPicker } from './hosts.ts';
 import type { ApiConfig } from './config.ts';
-import { errFields, type Logger } from '../../shared/log.ts';
+import { errFields, throttledWarn, type Logger } from '../../shared/log.ts';
 
 export type Target = 'primary' | 'replica';
 
@@ -44,13 +44,17 @@ export class Db {
   private readonly health = new Map<Target, { at: number; ok: boolean }>();
   /** the replica pool's address picker: a replica that stalls a read is avoided by new connections */
   private readonly replicaPicker: HostPicker;
+  private readonly warnOnce: (key: string, msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(
     private readonly cfg: ApiConfig,
     private readonly log: Logger,
   ) {
-    this.replicaPicker = new HostPicker(cfg.badHostMs);
-    this.primary = this.makePool(cfg.primary, new HostPicker(cfg.badHostMs));
+    // why reads fail must show in the log even when it happens hundreds of times a second
+    this.warnOnce = throttledWarn(log, 1000);
+    const onBad = (target: Target) => (ip: string, why: string) => this.warnOnce(`bad ${target} ${ip} ${why}`, `${target} address avoided for ${cfg.badHostMs} ms`, { ip, why });
+    this.replicaPicker = new HostPicker(cfg.badHostMs, Date.now, onBad('replica'));
+    this.primary = this.makePool(cfg.primary, new HostPicker(cfg.badHostMs, Date.now, onBad('primary')));
     this.replica = this.makePool(cfg.replica, this.replicaPicker);
   }
 
@@ -132,6 +136,8 @@ export class Db {
         conn = await this.acquire(this.replica);
       } catch (err) {
         last = err;
+        const f = errFields(err);
+        this.warnOnce(`acquire replica ${String(f.code)}`, 'no replica connection', { attempt, ...f });
         continue;
       }
       try {
@@ -143,7 +149,7 @@ export class Db {
         // and let new connections avoid that replica for a while (a stalled one times out every
         // query it gets; round-robin alone would keep giving it every other connection)
         const ip = remoteAddress(conn);
-        if (ip) this.replicaPicker.markBad(ip);
+        if (ip) this.replicaPicker.markBad(ip, `read failed: ${String(errFields(err).code ?? errFields(err).err)}`);
         conn.destroy();
         last = err;
         this.log.warn('replica read failed', { attempt, ...errFields(err) });
@@ -177,6 +183,8 @@ export class Db {
         conn = c;
       } catch (err) {
         last = err;
+        const f = errFields(err);
+        this.warnOnce(`acquire primary ${String(f.code)}`, 'no primary connection', { attempt, ...f });
       }
     }
     if (!conn) throw new DbUnavailableError('primary', 'primary not reachable', { cause: last });

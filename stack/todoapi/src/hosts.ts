@@ -14,10 +14,13 @@ export class HostPicker {
   constructor(
     private readonly badMs: number,
     private readonly now: () => number = Date.now,
+    /** told of every address marked bad and why (the API logs it) */
+    private readonly onBad?: (ip: string, why: string) => void,
   ) {}
 
-  markBad(ip: string): void {
+  markBad(ip: string, why = 'failed'): void {
     if (this.badMs > 0) this.bad.set(ip, this.now() + this.badMs);
+    this.onBad?.(ip, why);
   }
   isBad(ip: string): boolean {
     const until = this.bad.get(ip);
@@ -76,7 +79,7 @@ export class HostPicker {
       // refused, unreachable or connect timeout; or connected but the server never said a word (a
       // MySQL server greets first): a frozen or stopping mysqld accepts TCP and stays silent, and
       // round-robin would keep sending every other new connection there
-      if (ip && (!connected || sock.bytesRead === 0)) this.markBad(ip);
+      if (ip && (!connected || sock.bytesRead === 0)) this.markBad(ip, connected ? 'connected, never greeted' : 'connect failed');
     });
     return sock;
   }
