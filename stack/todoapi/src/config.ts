@@ -13,7 +13,7 @@ export interface ApiConfig extends ServerEnv {
   queryTimeoutMs: number;
   acquireTimeoutMs: number;
   readRetries: number;
-  /** no read attempt starts after this: nginx stops waiting for the API at 1.5 s */
+  /** a read (all its attempts) gives up after this: nginx stops waiting for the API at 1.5 s */
   readBudgetMs: number;
   /** pooled connections older than this are closed instead of reused, so load follows task changes */
   connMaxAgeMs: number;

@@ -35,6 +35,8 @@ export function isFatal(err: unknown): boolean {
 
 /** requests that may wait for a connection of one pool; more are refused at once (503) */
 export const MAX_WAITERS = 200;
+/** a read that timed out sooner than this (a nearly spent budget) says nothing against the replica */
+export const BLAME_TIMEOUT_MS = 500;
 
 /** the address a pooled connection talks to (its socket's peer), if still known */
 function remoteAddress(conn: PoolConnection): string | undefined {
@@ -166,12 +168,11 @@ export class Db {
   }
 
   /**
-   * Runs fn on a replica connection; retries on any error (reads are idempotent). No attempt starts
-   * after the read budget (TODO_READ_BUDGET_MS): nginx gives up on the API after 1.5 s, and work
-   * past that is for nobody. A started query keeps its full timeout: mysql2 closes a connection
-   * whose query timed out, and cutting queries short made connections churn on a busy host.
+   * Runs fn on a replica connection; retries on any error (reads are idempotent), all within the
+   * read budget (TODO_READ_BUDGET_MS): nginx gives up on the API after 1.5 s, and work past that
+   * is for nobody. fn gets the time left for its query.
    */
-  async read<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T> {
+  async read<T>(fn: (c: PoolConnection, timeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.cfg.readBudgetMs;
     let last: unknown;
     for (let attempt = 0; attempt <= this.cfg.readRetries; attempt++) {
@@ -187,26 +188,28 @@ export class Db {
         if (f.code === 'QUEUE_FULL') break; // asking again at once only adds to the crowd
         continue;
       }
+      const timeoutMs = Math.max(1, Math.min(this.cfg.queryTimeoutMs, deadline - Date.now()));
       try {
-        const r = await fn(conn);
+        const r = await fn(conn, timeoutMs);
         this.done(conn);
         return r;
       } catch (err) {
         // a SQL error on one replica (e.g. still cloning) may not repeat on another: always discard,
         // and let new connections avoid that replica for a while (a stalled one times out every
-        // query it gets; round-robin alone would keep giving it every other connection)
+        // query it gets; round-robin alone would keep giving it every other connection); a query
+        // cut short by a nearly spent budget blames nobody
         const f = errFields(err);
         const ip = remoteAddress(conn);
-        if (ip) this.replicaPicker.markBad(ip, `read failed: ${String(f.code ?? f.err)}`);
+        if (ip && (f.code !== 'PROTOCOL_SEQUENCE_TIMEOUT' || timeoutMs >= BLAME_TIMEOUT_MS)) this.replicaPicker.markBad(ip, `read failed: ${String(f.code ?? f.err)}`);
         this.free(conn, true);
         last = err;
-        this.warnOnce(`read ${String(f.code)}`, 'replica read failed', { attempt, ...f });
+        this.warnOnce(`read ${String(f.code)}`, 'replica read failed', { attempt, timeout_ms: timeoutMs, ...f });
       }
     }
     last ??= Object.assign(new Error(`no replica answered within the read budget of ${this.cfg.readBudgetMs} ms`), { code: 'READ_BUDGET' });
     if (this.cfg.readFallback === 'primary') {
       this.log.warn('no replica answered; reading from the primary (TODO_READ_FALLBACK=primary)', errFields(last));
-      return this.write(fn);
+      return this.write((c) => fn(c, this.cfg.queryTimeoutMs));
     }
     throw new DbUnavailableError('replica', 'no replica answered', { cause: last });
   }
