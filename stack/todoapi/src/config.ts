@@ -13,8 +13,6 @@ export interface ApiConfig extends ServerEnv {
   queryTimeoutMs: number;
   acquireTimeoutMs: number;
   readRetries: number;
-  /** a read (all its attempts) gives up after this: nginx stops waiting for the API at 1.5 s */
-  readBudgetMs: number;
   /** pooled connections older than this are closed instead of reused, so load follows task changes */
   connMaxAgeMs: number;
   /** where reads go when no replica answers: 'none' = fail (503), 'primary' = read the primary */
@@ -37,7 +35,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queryTimeoutMs: int(env, 'TODO_DB_QUERY_TIMEOUT_MS', 3000, 100, 60000),
     acquireTimeoutMs: int(env, 'TODO_DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60000),
     readRetries: int(env, 'TODO_DB_READ_RETRIES', 2, 0, 10),
-    readBudgetMs: int(env, 'TODO_READ_BUDGET_MS', 1200, 100, 600000),
     connMaxAgeMs: int(env, 'TODO_DB_CONN_MAX_AGE_MS', 30000, 1000, 3600000),
     readFallback: oneOf(env, 'TODO_READ_FALLBACK', ['none', 'primary'] as const, 'none'),
     badHostMs: int(env, 'TODO_DB_BAD_HOST_MS', 5000, 0, 600000),

@@ -6,7 +6,6 @@
 // then knows the write was not acknowledged.
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { Gate } from './gate.ts';
 import { HostPicker } from './hosts.ts';
 import type { ApiConfig } from './config.ts';
 import { errFields, throttledWarn, type Logger } from '../../shared/log.ts';
@@ -33,11 +32,6 @@ export function isFatal(err: unknown): boolean {
   return e?.fatal === true || e?.code === 'PROTOCOL_SEQUENCE_TIMEOUT' || e?.code === 'ACQUIRE_TIMEOUT';
 }
 
-/** requests that may wait for a connection of one pool; more are refused at once (503) */
-export const MAX_WAITERS = 200;
-/** a read that timed out sooner than this (a nearly spent budget) says nothing against the replica */
-export const BLAME_TIMEOUT_MS = 500;
-
 /** the address a pooled connection talks to (its socket's peer), if still known */
 function remoteAddress(conn: PoolConnection): string | undefined {
   return (conn.connection as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress;
@@ -50,9 +44,6 @@ export class Db {
   private readonly health = new Map<Target, { at: number; ok: boolean }>();
   /** the replica pool's address picker: a replica that stalls a read is avoided by new connections */
   private readonly replicaPicker: HostPicker;
-  private readonly gates = new Map<Pool, Gate>();
-  /** the gate each handed-out connection holds a slot of */
-  private readonly slots = new WeakMap<PoolConnection, Gate>();
   private readonly warnOnce: (key: string, msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(
@@ -83,68 +74,36 @@ export class Db {
       // maxIdle < connectionLimit turns on mysql2's idle reaper, so quiet pools re-resolve later
       maxIdle: Math.max(1, this.cfg.poolSize - 1),
       idleTimeout: 10_000,
-      // the gate admits at most connectionLimit callers, so this queue stays empty
-      queueLimit: MAX_WAITERS,
+      queueLimit: 200,
       waitForConnections: true,
       stream: () => picker.connect(addr.host, addr.port),
     });
-    this.gates.set(pool, new Gate(this.cfg.poolSize, MAX_WAITERS));
     return pool;
   }
 
-  /** a connection within timeoutMs: a slot of the pool's gate first, then mysql2's connection */
-  private async acquire(pool: Pool, timeoutMs = this.cfg.acquireTimeoutMs): Promise<PoolConnection> {
-    const gate = this.gates.get(pool)!;
-    const start = Date.now();
-    await gate.enter(timeoutMs);
-    const conn = await this.acquireRaw(pool, gate, Math.max(1, timeoutMs - (Date.now() - start)));
-    this.slots.set(conn, gate);
+  private async acquire(pool: Pool): Promise<PoolConnection> {
+    const conn = await this.acquireRaw(pool);
     // first time we see a connection ~ its creation time (used for the max-age recycling)
     const core = conn.connection as unknown as object;
     if (!this.born.has(core)) this.born.set(core, Date.now());
     return conn;
   }
 
-  /** mysql2's getConnection (a new connection may be connecting) within ms; the gate slot is held */
-  private async acquireRaw(pool: Pool, gate: Gate, ms: number): Promise<PoolConnection> {
+  private async acquireRaw(pool: Pool): Promise<PoolConnection> {
     const pending = pool.getConnection();
     let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        timedOut = true;
-        reject(Object.assign(new Error(`no database connection within ${ms} ms`), { code: 'ACQUIRE_TIMEOUT' }));
-      }, ms);
+        reject(Object.assign(new Error(`no database connection within ${this.cfg.acquireTimeoutMs} ms`), { code: 'ACQUIRE_TIMEOUT' }));
+      }, this.cfg.acquireTimeoutMs);
     });
     try {
       return await Promise.race([pending, timeout]);
     } catch (err) {
-      if (timedOut) {
-        // the slot stays taken until mysql2 is done: a late connection goes back to the pool
-        pending.then(
-          (c) => {
-            c.release();
-            gate.leave();
-          },
-          () => gate.leave(),
-        );
-      } else {
-        gate.leave();
-      }
+      pending.then((c) => c.release(), () => undefined); // a late connection goes back to the pool
       throw err;
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  /** hands a connection back (or destroys it) and frees its gate slot */
-  private free(conn: PoolConnection, destroy: boolean): void {
-    if (destroy) conn.destroy();
-    else conn.release();
-    const gate = this.slots.get(conn);
-    if (gate) {
-      this.slots.delete(conn);
-      gate.leave();
     }
   }
 
@@ -152,7 +111,8 @@ export class Db {
   private done(conn: PoolConnection, err?: unknown): void {
     const core = conn.connection as unknown as object;
     const born = this.born.get(core) ?? 0;
-    this.free(conn, (err !== undefined && isFatal(err)) || Date.now() - born > this.cfg.connMaxAgeMs);
+    if ((err !== undefined && isFatal(err)) || Date.now() - born > this.cfg.connMaxAgeMs) conn.destroy();
+    else conn.release();
   }
 
   private async withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -167,49 +127,37 @@ export class Db {
     }
   }
 
-  /**
-   * Runs fn on a replica connection; retries on any error (reads are idempotent), all within the
-   * read budget (TODO_READ_BUDGET_MS): nginx gives up on the API after 1.5 s, and work past that
-   * is for nobody. fn gets the time left for its query.
-   */
-  async read<T>(fn: (c: PoolConnection, timeoutMs: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.cfg.readBudgetMs;
+  /** Runs fn on a replica connection; retries on any error (reads are idempotent). */
+  async read<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T> {
     let last: unknown;
     for (let attempt = 0; attempt <= this.cfg.readRetries; attempt++) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
       let conn: PoolConnection;
       try {
-        conn = await this.acquire(this.replica, Math.min(this.cfg.acquireTimeoutMs, left));
+        conn = await this.acquire(this.replica);
       } catch (err) {
         last = err;
         const f = errFields(err);
         this.warnOnce(`acquire replica ${String(f.code)}`, 'no replica connection', { attempt, ...f });
-        if (f.code === 'QUEUE_FULL') break; // asking again at once only adds to the crowd
         continue;
       }
-      const timeoutMs = Math.max(1, Math.min(this.cfg.queryTimeoutMs, deadline - Date.now()));
       try {
-        const r = await fn(conn, timeoutMs);
+        const r = await fn(conn);
         this.done(conn);
         return r;
       } catch (err) {
         // a SQL error on one replica (e.g. still cloning) may not repeat on another: always discard,
         // and let new connections avoid that replica for a while (a stalled one times out every
-        // query it gets; round-robin alone would keep giving it every other connection); a query
-        // cut short by a nearly spent budget blames nobody
-        const f = errFields(err);
+        // query it gets; round-robin alone would keep giving it every other connection)
         const ip = remoteAddress(conn);
-        if (ip && (f.code !== 'PROTOCOL_SEQUENCE_TIMEOUT' || timeoutMs >= BLAME_TIMEOUT_MS)) this.replicaPicker.markBad(ip, `read failed: ${String(f.code ?? f.err)}`);
-        this.free(conn, true);
+        if (ip) this.replicaPicker.markBad(ip, `read failed: ${String(errFields(err).code ?? errFields(err).err)}`);
+        conn.destroy();
         last = err;
-        this.warnOnce(`read ${String(f.code)}`, 'replica read failed', { attempt, timeout_ms: timeoutMs, ...f });
+        this.log.warn('replica read failed', { attempt, ...errFields(err) });
       }
     }
-    last ??= Object.assign(new Error(`no replica answered within the read budget of ${this.cfg.readBudgetMs} ms`), { code: 'READ_BUDGET' });
     if (this.cfg.readFallback === 'primary') {
       this.log.warn('no replica answered; reading from the primary (TODO_READ_FALLBACK=primary)', errFields(last));
-      return this.write((c) => fn(c, this.cfg.queryTimeoutMs));
+      return this.write(fn);
     }
     throw new DbUnavailableError('replica', 'no replica answered', { cause: last });
   }
@@ -228,7 +176,7 @@ export class Db {
           try {
             await this.withTimeout(c.ping(), this.cfg.connectTimeoutMs);
           } catch (err) {
-            this.free(c, true);
+            c.destroy();
             throw err;
           }
         }

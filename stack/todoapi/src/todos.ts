@@ -51,23 +51,23 @@ export class Todos {
     private readonly queryTimeoutMs: number,
   ) {}
 
-  private async rows(c: PoolConnection, sql: string, values: unknown[], timeoutMs = this.queryTimeoutMs): Promise<RowDataPacket[]> {
-    const [rows] = await c.query<RowDataPacket[]>({ sql, timeout: timeoutMs }, values);
+  private async rows(c: PoolConnection, sql: string, values: unknown[]): Promise<RowDataPacket[]> {
+    const [rows] = await c.query<RowDataPacket[]>({ sql, timeout: this.queryTimeoutMs }, values);
     return rows;
   }
 
   list(q: ListQuery): Promise<Todo[]> {
-    return this.db.read(async (c, ms) => {
+    return this.db.read(async (c) => {
       const rows = q.status
-        ? await this.rows(c, `SELECT ${COLUMNS} FROM todo WHERE status = ? ORDER BY id DESC LIMIT ?`, [q.status, q.limit], ms)
-        : await this.rows(c, `SELECT ${COLUMNS} FROM todo ORDER BY id DESC LIMIT ?`, [q.limit], ms);
+        ? await this.rows(c, `SELECT ${COLUMNS} FROM todo WHERE status = ? ORDER BY id DESC LIMIT ?`, [q.status, q.limit])
+        : await this.rows(c, `SELECT ${COLUMNS} FROM todo ORDER BY id DESC LIMIT ?`, [q.limit]);
       return rows.map(toTodo);
     });
   }
 
   get(id: number): Promise<Todo | undefined> {
-    return this.db.read(async (c, ms) => {
-      const rows = await this.rows(c, `SELECT ${COLUMNS} FROM todo WHERE id = ?`, [id], ms);
+    return this.db.read(async (c) => {
+      const rows = await this.rows(c, `SELECT ${COLUMNS} FROM todo WHERE id = ?`, [id]);
       return rows[0] ? toTodo(rows[0]) : undefined;
     });
   }
