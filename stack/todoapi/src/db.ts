@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { HostPicker } from './hosts.ts';
 import type { ApiConfig } from './config.ts';
-import { errFields, throttledWarn, type Logger } from '../../shared/log.ts';
+import { errFields, throttledWarn, type Fields, type Logger } from '../../shared/log.ts';
 
 export type Target = 'primary' | 'replica';
 
@@ -44,7 +44,7 @@ export class Db {
   private readonly health = new Map<Target, { at: number; ok: boolean }>();
   /** the replica pool's address picker: a replica that stalls a read is avoided by new connections */
   private readonly replicaPicker: HostPicker;
-  private readonly warnOnce: (key: string, msg: string, fields?: Record<string, unknown>) => void;
+  private readonly warnOnce: (key: string, msg: string, fields?: Fields) => void;
 
   constructor(
     private readonly cfg: ApiConfig,
@@ -127,6 +127,12 @@ export class Db {
     }
   }
 
+  /** why a read or write could not get a connection, throttled per target and error code */
+  private warnNoConnection(target: Target, attempt: number, err: unknown): void {
+    const f = errFields(err);
+    this.warnOnce(`acquire ${target} ${String(f.code)}`, `no ${target} connection`, { attempt, ...f });
+  }
+
   /** Runs fn on a replica connection; retries on any error (reads are idempotent). */
   async read<T>(fn: (c: PoolConnection) => Promise<T>): Promise<T> {
     let last: unknown;
@@ -136,8 +142,7 @@ export class Db {
         conn = await this.acquire(this.replica);
       } catch (err) {
         last = err;
-        const f = errFields(err);
-        this.warnOnce(`acquire replica ${String(f.code)}`, 'no replica connection', { attempt, ...f });
+        this.warnNoConnection('replica', attempt, err);
         continue;
       }
       try {
@@ -148,11 +153,12 @@ export class Db {
         // a SQL error on one replica (e.g. still cloning) may not repeat on another: always discard,
         // and let new connections avoid that replica for a while (a stalled one times out every
         // query it gets; round-robin alone would keep giving it every other connection)
+        const f = errFields(err);
         const ip = remoteAddress(conn);
-        if (ip) this.replicaPicker.markBad(ip, `read failed: ${String(errFields(err).code ?? errFields(err).err)}`);
+        if (ip) this.replicaPicker.markBad(ip, `read failed: ${String(f.code ?? f.err)}`);
         conn.destroy();
         last = err;
-        this.log.warn('replica read failed', { attempt, ...errFields(err) });
+        this.log.warn('replica read failed', { attempt, ...f });
       }
     }
     if (this.cfg.readFallback === 'primary') {
@@ -183,8 +189,7 @@ export class Db {
         conn = c;
       } catch (err) {
         last = err;
-        const f = errFields(err);
-        this.warnOnce(`acquire primary ${String(f.code)}`, 'no primary connection', { attempt, ...f });
+        this.warnNoConnection('primary', attempt, err);
       }
     }
     if (!conn) throw new DbUnavailableError('primary', 'primary not reachable', { cause: last });
