@@ -106,6 +106,8 @@ describe('ssh transport', () => {
           }
         });
         sock.on('error', reject);
+        // closed under us before the late output came: the transport dropped a stream still read
+        sock.on('close', () => reject(new Error(`the stream was closed before the late output (got ${JSON.stringify(b)})`)));
         sock.end('stdin');
       });
       req.on('error', reject);
