@@ -106,6 +106,7 @@ export function delayerContainer(container: string): string {
 export function agentInjectScript(p: Params, container: string, image: string): string {
   const name = delayerContainer(container);
   const inNs = (s: string) => `nsenter -t "$pid" -n sh -c ${shQuote(s)}`;
+  const unrule = `${inNs(`iptables -D ${RULE}`)} 2>/dev/null`;
   return [
     taskPidShell(container),
     `[ "$pid" != 0 ] || { echo "container ${container.slice(0, 12)} is not running" >&2; exit 3; }`,
@@ -113,12 +114,26 @@ export function agentInjectScript(p: Params, container: string, image: string): 
     `  ${inNs(`for i in $(${IFACES}); do tc qdisc replace dev "$i" root netem ${netemArgs(p)}; done`)} && echo mechanism=netem && exit 0`,
     '  exit 4',
     'fi',
-    `docker rm -f ${name} >/dev/null 2>&1 || true`,
     `${inNs(`iptables -C ${RULE} 2>/dev/null || iptables -I ${RULE.replace('INPUT', 'INPUT 1')}`)} || exit 4`,
-    `docker run -d --rm --name ${name} --label gameday.agent=1 --label gameday.agent.role=delayer --net container:${container} --cap-add NET_ADMIN --cap-add NET_RAW ` +
-      `--entrypoint gameday-netdelay ${image} --queue ${QUEUE} --delay ${p.delayMs}ms --jitter ${p.jitterMs}ms --loss ${p.lossPct} --max-duration ${p.maxDurationS}s >/dev/null || exit 4`,
-    'sleep 0.5',
-    `if [ "$(docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null)" != true ]; then docker logs ${name} >&2 2>&1; ${inNs(`iptables -D ${RULE}`)}; exit 4; fi`,
+    // no --rm: when the delayer exits at once, its log (the reason) must outlive it. It is ready
+    // once it says which queue it serves (printed after binding it); one retry after a failed start.
+    'start_delayer() {',
+    `  docker rm -f ${name} >/dev/null 2>&1`,
+    `  docker run -d --name ${name} --label gameday.agent=1 --label gameday.agent.role=delayer --net container:${container} --cap-add NET_ADMIN --cap-add NET_RAW ` +
+      `--entrypoint gameday-netdelay ${image} --queue ${QUEUE} --delay ${p.delayMs}ms --jitter ${p.jitterMs}ms --loss ${p.lossPct} --max-duration ${p.maxDurationS}s >/dev/null || return 1`,
+    '  i=0; while [ $i -lt 50 ]; do',
+    `    if docker logs ${name} 2>&1 | grep -q '^gameday-netdelay: queue '; then return 0; fi`,
+    `    [ "$(docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null)" = true ] || break`,
+    '    sleep 0.1; i=$((i+1))',
+    '  done',
+    `  echo "gameday-netdelay in the netns of ${container.slice(0, 12)} did not report ready within 5 s ($(docker inspect -f 'state {{.State.Status}}, exit code {{.State.ExitCode}}' ${name} 2>&1)); its log:" >&2`,
+    `  docker logs ${name} 2>&1 | tail -n 20 >&2; docker rm -f ${name} >/dev/null 2>&1; return 1`,
+    '}',
+    // the first failure's words go to stdout, so the run's log keeps them when the retry works
+    'if ! first=$(start_delayer 2>&1); then',
+    '  echo "delayer-retry: $first" | tr "\\n" " "; echo; sleep 1',
+    `  start_delayer || { ${unrule}; exit 4; }`,
+    'fi',
     'echo mechanism=nfqueue-delay',
   ].join('\n');
 }
@@ -174,6 +189,8 @@ export const netem: Fault<Params, Entry> = {
         await installDelayer(ctx, t.node);
         out = (await inNetns(ctx, t, injectScript(p, t.container))) ?? '';
       }
+      const retry = /^delayer-retry: (.*)$/m.exec(out)?.[1];
+      if (retry) ctx.log(`${t.service}.${t.slot}: the delayer's first start failed, started once more: ${retry.trim()}`);
       const mech = /mechanism=(\S+)/.exec(out)?.[1] ?? 'unknown';
       mechanisms.add(mech);
       ctx.log(`network of ${t.service}.${t.slot} (${t.node}) degraded via ${mech}: ${netemArgs(p)}`);
