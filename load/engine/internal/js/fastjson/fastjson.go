@@ -115,23 +115,6 @@ type decoder struct {
 	p *Parser
 	s string
 	i int
-	// Object.prototype's own property names, read at the first key (no script code runs
-	// during a parse, so they cannot change before it ends)
-	protoKeys []string
-	protoRead bool
-}
-
-func (d *decoder) onObjectProto(key string) bool {
-	if !d.protoRead {
-		d.protoRead = true
-		d.protoKeys = d.p.objectProto.GetOwnPropertyNames()
-	}
-	for _, k := range d.protoKeys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *decoder) skipWS() {
@@ -185,13 +168,17 @@ func (d *decoder) object(depth int) (goja.Value, bool) {
 		return nil, false
 	}
 	rt := d.p.rt
-	obj := rt.NewObject()
 	d.i++ // {
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return obj, true
+		return rt.NewObject(), true
 	}
+	// Built without a prototype, so each Set defines an own data property (CreateDataProperty, as
+	// JSON.parse does: never a setter, not even __proto__'s) without looking up the key on
+	// Object.prototype first; the prototype is attached once the object is complete. No script
+	// code runs during a parse, so nobody sees the object before that.
+	obj := rt.CreateObject(nil)
 	for {
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
 			return nil, false
@@ -210,16 +197,7 @@ func (d *decoder) object(depth int) (goja.Value, bool) {
 		if !ok {
 			return nil, false
 		}
-		// JSON.parse defines the property (CreateDataProperty): never a setter, not even
-		// __proto__'s. A plain Set does exactly that, faster, unless Object.prototype has a
-		// property of that name (an accessor or a read-only one would change what Set does).
-		var err error
-		if d.onObjectProto(key) {
-			err = obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-		} else {
-			err = obj.Set(key, v)
-		}
-		if err != nil {
+		if err := obj.Set(key, v); err != nil {
 			return nil, false
 		}
 		d.skipWS()
@@ -232,6 +210,9 @@ func (d *decoder) object(depth int) (goja.Value, bool) {
 			d.skipWS()
 		case '}':
 			d.i++
+			if obj.SetPrototype(d.p.objectProto) != nil {
+				return nil, false
+			}
 			return obj, true
 		default:
 			return nil, false
