@@ -126,7 +126,7 @@ export function agentInjectScript(p: Params, container: string, image: string): 
     `    [ "$(docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null)" = true ] || break`,
     '    sleep 0.1; i=$((i+1))',
     '  done',
-    `  echo "gameday-netdelay in the netns of ${container.slice(0, 12)} did not report ready within 5 s ($(docker inspect -f 'state {{.State.Status}}, exit code {{.State.ExitCode}}' ${name} 2>&1)); its log:" >&2`,
+    `  echo "gameday-netdelay in the netns of ${container.slice(0, 12)} is not serving its queue ($(docker inspect -f 'state {{.State.Status}}, exit code {{.State.ExitCode}}' ${name} 2>&1); waited up to 5 s); its log:" >&2`,
     `  docker logs ${name} 2>&1 | tail -n 20 >&2; docker rm -f ${name} >/dev/null 2>&1; return 1`,
     '}',
     // the first failure's words go to stdout, so the run's log keeps them when the retry works

@@ -70,7 +70,7 @@ test('netem via the agent: a delayer that starts is ready at once, no retry', ()
 test('netem via the agent: a delayer that exits at once is started once more, and why is on stdout', () => {
   const r = run(1);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^delayer-retry: .*did not report ready within 5 s \(state exited, exit code 1\).*device or resource busy/m);
+  assert.match(r.stdout, /^delayer-retry: .*is not serving its queue \(state exited, exit code 1; waited up to 5 s\).*device or resource busy/m);
   assert.match(r.stdout, /^mechanism=nfqueue-delay$/m);
   assert.doesNotMatch(r.iptables, /^-D/m);
 });
@@ -78,7 +78,7 @@ test('netem via the agent: a delayer that exits at once is started once more, an
 test('netem via the agent: a delayer that fails twice: exit 4 with its log, rule removed, no container left', () => {
   const r = run(2);
   assert.equal(r.code, 4);
-  assert.match(r.stderr, /gameday-netdelay in the netns of ffffffffffff did not report ready within 5 s \(state exited, exit code 1\); its log:\ngameday-netdelay: open NFQUEUE 7411 .*device or resource busy/);
+  assert.match(r.stderr, /gameday-netdelay in the netns of ffffffffffff is not serving its queue \(state exited, exit code 1; waited up to 5 s\); its log:\ngameday-netdelay: open NFQUEUE 7411 .*device or resource busy/);
   assert.doesNotMatch(r.stdout, /mechanism=/);
   assert.match(r.iptables, /^-D INPUT ! -i lo -j NFQUEUE --queue-num 7411 --queue-bypass$/m);
   assert.equal(r.left, false);
