@@ -3,7 +3,7 @@ import { ALL_ROLES, NODE_TIMING, SILENT_NODE, STEADY } from './common.ts';
 
 export default defineExperiment({
   id: 'node-pause',
-  title: 'Freeze a worker node (docker pause)',
+  title: 'Freeze a worker node',
   description:
     'Every process on a worker stops while its sockets stay open: peers see silence, not resets, so only timeouts ' +
     'and health checks can route around it. HAProxy drops a silent nginx in ~2 s; behind it each layer gives up ' +

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"swarm-gameday/engine/internal/h1"
 	"swarm-gameday/engine/internal/js/modules"
 	"swarm-gameday/engine/internal/metrics"
 )
@@ -89,7 +90,8 @@ func newEnv(t testing.TB, opts *modules.Options) *env {
 	t.Cleanup(e.srv.Close)
 	reg := metrics.NewRegistry()
 	jar, _ := cookiejar.New(nil)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// the engine's transport: plain http on the VU's goroutine, the rest through net/http
+	tr := h1.New(http.DefaultTransport.(*http.Transport).Clone(), (&net.Dialer{}).DialContext)
 	t.Cleanup(tr.CloseIdleConnections)
 	if opts == nil {
 		opts = &modules.Options{}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"swarm-gameday/engine/internal/h1"
 	"swarm-gameday/engine/internal/js"
 	"swarm-gameday/engine/internal/metrics"
 	"swarm-gameday/engine/internal/promexport"
@@ -59,7 +59,7 @@ type run struct {
 	abortCode       int // 108 test.abort, 107 exception in setup/teardown/new VU, 100/101 timeouts
 	signalled       bool
 	thresholdsAbort bool
-	setupTransport  *http.Transport
+	setupTransport  *h1.Transport
 
 	progressLines int
 }

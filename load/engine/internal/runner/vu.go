@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"swarm-gameday/engine/internal/browser"
 	"time"
+
+	"swarm-gameday/engine/internal/browser"
+	"swarm-gameday/engine/internal/h1"
 
 	"swarm-gameday/engine/internal/js"
 	"swarm-gameday/engine/internal/js/modules"
@@ -21,14 +23,16 @@ import (
 type engineVU struct {
 	r         *run
 	js        *js.VU
-	transport *http.Transport
+	transport *h1.Transport
 	jar       http.CookieJar
 }
 
-func (r *run) newTransport() *http.Transport {
-	return &http.Transport{
+// newTransport: plain http:// on the VU's own goroutine (h1), the rest through net/http.
+func (r *run) newTransport() *h1.Transport {
+	dial := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return h1.New(&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dial,
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   10000,
 		IdleConnTimeout:       90 * time.Second,
@@ -37,7 +41,7 @@ func (r *run) newTransport() *http.Transport {
 		ForceAttemptHTTP2:     true,
 		DisableKeepAlives:     r.opts.Module.NoConnectionReuse,
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: r.opts.Module.InsecureSkipTLSVerify}, //nolint:gosec // user option
-	}
+	}, dial)
 }
 
 func newJar() http.CookieJar {
