@@ -293,7 +293,10 @@ func TestBodilessAndChunkedResponses(t *testing.T) {
 		}
 	})
 	tr := newTransport(t)
-	cases := []struct{ method, path, body string; status int }{
+	cases := []struct {
+		method, path, body string
+		status             int
+	}{
 		{"HEAD", "/len", "", 200}, {"GET", "/204", "", 204}, {"GET", "/304", "", 304},
 		{"GET", "/chunked", "ccc", 200}, {"GET", "/early", "final", 200}, {"GET", "/len", "body", 200},
 	}
