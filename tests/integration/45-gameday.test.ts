@@ -59,9 +59,11 @@ const env = { GAMEDAY_LEDGER: path.join(outDir, `ledger-${process.pid}.json`), N
  * retries held both API tasks at their CPU limit for 60-100 s); with that fixed, 3 of 11 warm runs
  * still had a 5.5-14 s outage right after the thaw (limit 5 s), too often for CI (see the README).
  * 2026-12-07: 5 of 6 warm runs failed (5-12 s); the host sits at 0-4 % idle for ~25 s after the
- * thaw, and DB servers on a node that was never frozen do not answer in time.
+ * thaw, and DB servers on a node that was never frozen do not answer in time. Later that day, on a
+ * quiet host, 8 of 8 warm runs passed (outages 1.7-3.0 s): it depends on the host's load, and one
+ * failure here would fail all of CI.
  */
-const LEFT_OUT_OF_CI: Record<string, string> = process.env.GAMEDAY_TEST_FULL_GAMEDAY === '1' ? {} : { 'node-pause': 'a 5-12 s outage right after the frozen node comes back, in most runs on this 2-core machine: the thaw saturates the host (issue 11)' };
+const LEFT_OUT_OF_CI: Record<string, string> = process.env.GAMEDAY_TEST_FULL_GAMEDAY === '1' ? {} : { 'node-pause': 'a 5-12 s outage right after the frozen node came back in 5 of 6 runs on 2026-12-06/07 on this 2-core machine (the thaw saturates the host), though 8 of 8 warm runs passed later on 2026-12-07: one timing failure would fail the whole CI run (issue 11)' };
 /** the game day's share of CI's 90 min (all 16 took ~12 min on the quiet machine) */
 const BUDGET_MS = 24 * 60_000;
 const services = renamedServices();
