@@ -14,8 +14,9 @@ import { faults as defaultFaults, type FaultRegistry } from './faults/index.ts';
 import type { ChaosContext } from './faults/types.ts';
 import { disarmFault } from './agent/deadman.ts';
 import { Ledger, describeOtherSwarms, recordsOfOtherSwarms, recoverLedger, type RecoverResult } from './ledger.ts';
-import { ledgerPathFor } from './state.ts';
+import { ledgerPathFor, swarmStateDir } from './state.ts';
 import { checkLostWrites, startMeasurements, type Measurements } from './measure/index.ts';
+import { warmAgentImage } from './agent/warm.ts';
 import { writeApiOf } from './measure/writer.ts';
 import type { Experiment } from './model.ts';
 import { Progress, verdictTable } from './output.ts';
@@ -123,6 +124,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // the lost-write read-back's credentials exist before anything is touched
   const sql = ctx.agent && app.roles.dbPrimary ? agentSql(ctx.swarm, { image: ctx.agent.image.bind(ctx.agent), owner: ctx.agent.owner, db: app.db, log, source: dbSource(app) }) : undefined;
   await sql?.check();
+  // every node has the agent image before the probe and the load start (a fresh swarm's first
+  // pulls are heavy enough to break the app's steady state on their own)
+  if (ctx.agent) await warmAgentImage(ctx.swarm, await ctx.agent.image(), { log, signal: o.signal, noteFile: path.join(swarmStateDir(identity.clusterId), 'agent-warm.json') });
 
   // 3. every run starts by undoing what a killed run left behind
   const recovered = await recoverWith(ctx, ledger, registry, identity.clusterId);

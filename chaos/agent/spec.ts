@@ -7,8 +7,9 @@ const SOCKET = '/var/run/docker.sock';
 
 /** stream: a long-lived command in a task container whose output is followed in the service log
  *  (chaos/measure/agent-stream.ts); sql: one statement to a DB server over the app's overlay
- *  network, with the target's DB secrets and without the docker socket (chaos/agent/sql.ts) */
-export type AgentRole = 'exec' | 'supervisor' | 'undo' | 'stream' | 'sql';
+ *  network, with the target's DB secrets and without the docker socket (chaos/agent/sql.ts); warm:
+ *  a global job that only makes every node pull the image (chaos/agent/warm.ts) */
+export type AgentRole = 'exec' | 'supervisor' | 'undo' | 'stream' | 'sql' | 'warm';
 
 /** A Docker secret mounted into the task (the API wants its id and name). */
 export interface AgentSecret {
