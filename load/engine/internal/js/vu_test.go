@@ -82,10 +82,15 @@ export function busy() { for (;;) {} }
 		t.Errorf("log: %s", log.String())
 	}
 	var checks, trends int
+	checkNames := map[string]bool{}
 	for _, smp := range s.samples {
 		switch smp.Metric.Name {
 		case "checks":
 			checks++
+			checkNames[smp.Tags["check"]] = true
+			if smp.Tags["check"] == "is two" && (smp.Tags["group"] != "::g1" || smp.Tags["extra"] != "y" || smp.Value != 0) {
+				t.Errorf("check sample %+v", smp)
+			}
 			if smp.Tags["check"] == "is one" && (smp.Tags["group"] != "::g1" || smp.Tags["extra"] != "y" || smp.Value != 1) {
 				t.Errorf("check sample %+v", smp)
 			}
@@ -95,6 +100,10 @@ export function busy() { for (;;) {} }
 				t.Errorf("trend sample %+v", smp)
 			}
 		}
+	}
+	// one sample per check, each with its own name (the two of one call do not share a tag map)
+	if !checkNames["is one"] || !checkNames["is two"] || !checkNames["ok"] {
+		t.Errorf("check names %v", checkNames)
 	}
 	if checks != 3 || trends != 1 {
 		t.Errorf("checks %d trends %d", checks, trends)
