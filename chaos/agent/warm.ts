@@ -53,7 +53,7 @@ export async function warmAgentImage(swarm: Dockerode, image: string, o: { log: 
   const name = agentServiceName(id);
   const started = Date.now();
   const nodeNames = new Map<string, string>();
-  let nodes: string[] = [];
+  const nodes: string[] = [];
   let ids: string[] = [];
   try {
     for (const n of (await swarm.listNodes()) as any[]) {

@@ -124,11 +124,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	key := hostPort(req)
-	gzipAdded := false
-	if req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
-		// as net/http: ask for gzip and decode it, so the script sees the body it would see there
-		gzipAdded = true
-	}
+	// as net/http: ask for gzip and decode it, so the script sees the body it would see there
+	gzipAdded := req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == ""
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -239,11 +236,8 @@ func (t *Transport) popIdle(key string) *conn {
 	return c
 }
 
+// putIdle: only for a connection whose exchange allowed keep-alive (body.keep)
 func (t *Transport) putIdle(c *conn) {
-	if t.DisableKeepAlives {
-		c.nc.Close()
-		return
-	}
 	c.lastUsed = time.Now()
 	t.mu.Lock()
 	t.idle[c.key] = append(t.idle[c.key], c)
