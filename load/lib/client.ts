@@ -50,11 +50,21 @@ interface Prepared<T> {
   checks: Checks<T>;
   tags: { endpoint: EndpointName };
 }
-const CREATE_CHECKS: Checks<TodoItem | null> = {
+// Frozen all the way down: gameday-engine then reads a params object, check set or tag set once
+// per VU instead of walking its keys on every call (other engines just see frozen objects).
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+const CREATE_CHECKS: Checks<TodoItem | null> = deepFreeze({
   'api-create: status 201': (v) => v.status === 201,
   'api-create: item with id': (v) => v.value !== null,
-};
-const CREATE_TAGS = { endpoint: 'api-create' as const };
+});
+const CREATE_TAGS = deepFreeze({ endpoint: 'api-create' as const });
 
 export class TodoClient {
   private readonly api: string;
@@ -79,7 +89,7 @@ export class TodoClient {
 
   private listCall(status: TodoStatus, endpoint: EndpointName): Prepared<TodoItem[] | null> {
     const byStatus = this.lists[endpoint] ?? (this.lists[endpoint] = {});
-    return (byStatus[status] ??= {
+    return (byStatus[status] ??= deepFreeze({
       url: `${this.api}/todo?status=${status}`,
       params: this.params(endpoint, `GET /api/todo?status=${status}`),
       checks: {
@@ -87,7 +97,7 @@ export class TodoClient {
         [`${endpoint}: JSON array`]: (v) => v.value !== null,
       },
       tags: { endpoint },
-    });
+    }));
   }
 
   /** GET /todo?status=…; items is null when the answer is not a JSON array. */
@@ -112,7 +122,7 @@ export class TodoClient {
   }
 
   update(item: TodoItem, status: TodoStatus): { res: Res; item: TodoItem | null } {
-    const call = (this.updates[status] ??= {
+    const call = (this.updates[status] ??= deepFreeze({
       url: `${this.api}/todo`,
       params: this.params('api-update', 'PUT /api/todo', true),
       checks: {
@@ -120,7 +130,7 @@ export class TodoClient {
         [`api-update: status is ${status}`]: (v) => v.value?.status === status,
       },
       tags: { endpoint: 'api-update' },
-    });
+    }));
     const payload = { id: item.id, title: item.title, content: item.content, status };
     const res = http.put(call.url, JSON.stringify(payload), call.params);
     const body = parseJson(res);
@@ -130,12 +140,12 @@ export class TodoClient {
   }
 
   healthz(): Res {
-    const call = (this.healthzCall ??= {
+    const call = (this.healthzCall ??= deepFreeze({
       url: `${this.api}/healthz`,
       params: this.params('api-healthz', 'GET /api/healthz'),
       checks: { 'api-healthz: status 200': (v) => v.status === 200 },
       tags: { endpoint: 'api-healthz' },
-    });
+    }));
     const res = http.get(call.url, call.params);
     check({ status: res.status, value: null }, call.checks, call.tags);
     return res;

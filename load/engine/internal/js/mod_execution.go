@@ -206,6 +206,7 @@ func (t *vuTags) Set(key string, val goja.Value) bool {
 	}
 	t.vu.tagsMu.Lock()
 	t.vu.vuTags[key] = val.String()
+	t.vu.tagsGen++
 	t.vu.tagsMu.Unlock()
 	return true
 }
@@ -215,6 +216,7 @@ func (t *vuTags) Has(key string) bool { _, ok := t.current()[key]; return ok }
 func (t *vuTags) Delete(key string) bool {
 	t.vu.tagsMu.Lock()
 	delete(t.vu.vuTags, key)
+	t.vu.tagsGen++
 	t.vu.tagsMu.Unlock()
 	return true
 }

@@ -2,12 +2,14 @@ package js
 
 import (
 	"errors"
+	"fmt"
 	"math/rand"
 	"strings"
 	"time"
 
 	"github.com/dop251/goja"
 
+	"swarm-gameday/engine/internal/js/frozen"
 	"swarm-gameday/engine/internal/js/modules"
 	"swarm-gameday/engine/internal/metrics"
 )
@@ -33,6 +35,13 @@ func jsError(rt *goja.Runtime, msg string) *goja.Object {
 func newK6Module(mvu modules.VU) (*goja.Object, error) {
 	rt := mvu.Runtime()
 	o := rt.NewObject()
+	// deeply frozen check sets and tag objects are read once (load/lib/client.ts freezes its own)
+	frozenCheck, err := frozen.NewChecker(rt)
+	if err != nil {
+		return nil, fmt.Errorf("k6: %w", err)
+	}
+	setMemo := frozen.NewMemo[checkSet](frozenCheck)
+	tagMemo := frozen.NewMemo[map[string]string](frozenCheck)
 
 	_ = o.Set("check", func(call goja.FunctionCall) goja.Value {
 		st := mvu.State()
@@ -45,11 +54,38 @@ func newK6Module(mvu modules.VU) (*goja.Object, error) {
 			return rt.ToValue(true)
 		}
 		sets := setsV.ToObject(rt)
-		extra := tagsArg(rt, call.Argument(2))
+		// a frozen set's names and values come from the memo; any other set is read as it goes
+		var names []string
+		var vals []goja.Value
+		if cs, ok := setMemo.Get(sets); ok {
+			names, vals = cs.names, cs.vals
+		} else if setMemo.Admit(sets) {
+			cs = readCheckSet(sets)
+			setMemo.Put(sets, cs)
+			names, vals = cs.names, cs.vals
+		} else {
+			names = sets.Keys()
+		}
+		var extra map[string]string
+		if tv := call.Argument(2); !goja.IsUndefined(tv) && !goja.IsNull(tv) {
+			to := tv.ToObject(rt)
+			var ok bool
+			if extra, ok = tagMemo.Get(to); !ok {
+				extra = tagsArg(rt, to)
+				if tagMemo.Admit(to) {
+					tagMemo.Put(to, extra)
+				}
+			}
+		}
 		all := true
 		now := time.Now()
-		for _, name := range sets.Keys() {
-			fv := sets.Get(name)
+		for i, name := range names {
+			var fv goja.Value
+			if vals != nil {
+				fv = vals[i]
+			} else {
+				fv = sets.Get(name)
+			}
 			var ok bool
 			if fn, isFn := goja.AssertFunction(fv); isFn {
 				res, err := fn(goja.Undefined(), val)
@@ -150,6 +186,21 @@ func newK6Module(mvu modules.VU) (*goja.Object, error) {
 }
 
 // tagsArg reads a tags object ({k: v}) into strings; undefined gives nil.
+// checkSet is a check() set read out: names in order, with their functions or values.
+type checkSet struct {
+	names []string
+	vals  []goja.Value
+}
+
+func readCheckSet(sets *goja.Object) checkSet {
+	names := sets.Keys()
+	cs := checkSet{names: names, vals: make([]goja.Value, len(names))}
+	for i, n := range names {
+		cs.vals[i] = sets.Get(n)
+	}
+	return cs
+}
+
 func tagsArg(rt *goja.Runtime, v goja.Value) map[string]string {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil

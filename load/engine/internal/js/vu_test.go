@@ -3,6 +3,7 @@ package js
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,4 +140,64 @@ func TestUnknownModule(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown module "k6/nope"`) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// check() reads a mutable check set and tag set on every call; frozen ones once (js/frozen). The
+// tags every sample carries follow exec.vu.tags and group() as they change within an iteration.
+func TestCheckSetsTagsAndVUTagsFollowChanges(t *testing.T) {
+	vu, _ := newTestVU(t, `
+import { check, group } from 'k6';
+import exec from 'k6/execution';
+const sets = { a: () => true };
+const tags = { step: '0' };
+const frozenSet = Object.freeze({ f: (v) => v > 1 });
+const frozenTags = Object.freeze({ kind: 'frozen' });
+let n = 0;
+export default function () {
+  n++;
+  if (n === 3) sets.b = () => false;
+  tags.step = String(n);
+  check(n, sets, tags);
+  check(n, frozenSet, frozenTags);
+  exec.vu.tags.phase = 'p' + n;
+  check(n, frozenSet);
+  group('g', () => { check(n, frozenSet, frozenTags); });
+}
+`)
+	s := &sink{}
+	for i := 0; i < 4; i++ {
+		if err := vu.RunIteration(context.Background(), state(s), "default", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, smp := range s.samples {
+		if smp.Metric.Name != "checks" {
+			continue
+		}
+		got = append(got, fmt.Sprintf("%s=%v step=%s kind=%s phase=%s group=%s",
+			smp.Tags["check"], smp.Value, smp.Tags["step"], smp.Tags["kind"], smp.Tags["phase"], smp.Tags["group"]))
+	}
+	var want []string
+	for n := 1; n <= 4; n++ {
+		want = append(want, fmt.Sprintf("a=1 step=%d kind= phase=%s group=", n, phase(n-1)))
+		if n >= 3 {
+			want = append(want, fmt.Sprintf("b=0 step=%d kind= phase=%s group=", n, phase(n-1)))
+		}
+		f := map[bool]int{true: 1, false: 0}[n > 1]
+		want = append(want,
+			fmt.Sprintf("f=%d step= kind=frozen phase=%s group=", f, phase(n-1)),
+			fmt.Sprintf("f=%d step= kind= phase=p%d group=", f, n),
+			fmt.Sprintf("f=%d step= kind=frozen phase=p%d group=::g", f, n))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("check samples:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func phase(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("p%d", n)
 }

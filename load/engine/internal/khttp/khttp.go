@@ -42,6 +42,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"swarm-gameday/engine/internal/js/frozen"
 	"swarm-gameday/engine/internal/js/modules"
 	"swarm-gameday/engine/internal/metrics"
 )
@@ -93,6 +94,8 @@ type module struct {
 
 	// parsed URLs by string (scripts hit the same few URLs); the *url.URL values are never mutated
 	urlCache map[string]*url.URL
+	// what deeply frozen params objects said (read-only once stored)
+	paramsMemo *frozen.Memo[*paramSet]
 }
 
 const urlCacheMax = 512
@@ -190,6 +193,11 @@ func (m *module) initShared() error {
 		return rt.ToValue("[object Object]")
 	})
 	m.initJarFuncs()
+	check, err := frozen.NewChecker(rt)
+	if err != nil {
+		return fmt.Errorf("k6/http: %w", err)
+	}
+	m.paramsMemo = frozen.NewMemo[*paramSet](check)
 	return nil
 }
 
@@ -332,8 +340,72 @@ func isNullish(v goja.Value) bool {
 	return v == nil || goja.IsUndefined(v) || goja.IsNull(v)
 }
 
+// paramSet is what a params object says, read once: applied to each request's prepared.
+type paramSet struct {
+	header       http.Header // canonical keys, one value each
+	userTags     map[string]string
+	name         string
+	hasName      bool
+	timeout      time.Duration
+	hasTimeout   bool
+	redirects    int
+	hasRedirects bool
+	cookies      []reqCookie
+	rtype        responseType
+	hasRtype     bool
+	jar          http.CookieJar
+	hasJar       bool
+	cb           *expectedStatuses
+	cbOff        bool
+	hasCb        bool
+}
+
+// readParams applies a params object to pr. A deeply frozen one is read once per VU (see
+// js/frozen); what it said is shared, read-only, by every request that passes it.
 func (m *module) readParams(pr *prepared, params *goja.Object) {
+	ps, ok := m.paramsMemo.Get(params)
+	if !ok {
+		ps = m.readParamSet(params)
+		if m.paramsMemo.Admit(params) {
+			m.paramsMemo.Put(params, ps)
+		}
+	}
+	ps.apply(pr)
+}
+
+func (ps *paramSet) apply(pr *prepared) {
+	for k, v := range ps.header {
+		pr.header[k] = []string{v[0]}
+	}
+	if ps.userTags != nil {
+		pr.userTags = ps.userTags
+	}
+	if ps.hasName {
+		pr.name = ps.name
+	}
+	if ps.hasTimeout {
+		pr.timeout = ps.timeout
+	}
+	if ps.hasRedirects {
+		pr.redirects = ps.redirects
+	}
+	if ps.cookies != nil {
+		pr.cookies = ps.cookies
+	}
+	if ps.hasRtype {
+		pr.rtype = ps.rtype
+	}
+	if ps.hasJar {
+		pr.jar = ps.jar
+	}
+	if ps.hasCb {
+		pr.cb, pr.cbOff = ps.cb, ps.cbOff
+	}
+}
+
+func (m *module) readParamSet(params *goja.Object) *paramSet {
 	rt := m.rt
+	pr := &paramSet{}
 	for _, key := range params.Keys() {
 		v := params.Get(key)
 		switch key {
@@ -347,8 +419,10 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 				if isNullish(hv) {
 					continue
 				}
-				ck := http.CanonicalHeaderKey(hk)
-				pr.header[ck] = []string{hv.String()}
+				if pr.header == nil {
+					pr.header = make(http.Header, 4)
+				}
+				pr.header[http.CanonicalHeaderKey(hk)] = []string{hv.String()}
 			}
 		case "tags":
 			if isNullish(v) {
@@ -368,7 +442,7 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 				pr.userTags[tk] = tv.String()
 			}
 			if n, ok := pr.userTags["name"]; ok {
-				pr.name = n
+				pr.name, pr.hasName = n, true
 			}
 		case "timeout":
 			if isNullish(v) {
@@ -378,7 +452,7 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 			if err != nil {
 				m.typeError("invalid timeout value %q: %v", v.String(), err)
 			}
-			pr.timeout = d
+			pr.timeout, pr.hasTimeout = d, true
 		case "redirects":
 			if isNullish(v) {
 				continue
@@ -387,7 +461,7 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 			if n < 0 {
 				n = 0
 			}
-			pr.redirects = int(n)
+			pr.redirects, pr.hasRedirects = int(n), true
 		case "cookies":
 			if isNullish(v) {
 				continue
@@ -417,11 +491,11 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 			}
 			switch s := v.String(); s {
 			case "text":
-				pr.rtype = rtText
+				pr.rtype, pr.hasRtype = rtText, true
 			case "binary":
-				pr.rtype = rtBinary
+				pr.rtype, pr.hasRtype = rtBinary, true
 			case "none":
-				pr.rtype = rtNone
+				pr.rtype, pr.hasRtype = rtNone, true
 			default:
 				m.typeError("invalid responseType %q: expected \"text\", \"binary\" or \"none\"", s)
 			}
@@ -430,27 +504,27 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 				continue
 			}
 			if goja.IsNull(v) {
-				pr.jar = nil
+				pr.jar, pr.hasJar = nil, true
 				continue
 			}
 			j, ok := v.Export().(*jarObject)
 			if !ok {
 				m.typeError("params.jar must be a CookieJar (http.cookieJar() or new http.CookieJar()) or null")
 			}
-			pr.jar = j.jar
+			pr.jar, pr.hasJar = j.jar, true
 		case "responseCallback":
 			if goja.IsUndefined(v) {
 				continue
 			}
 			if goja.IsNull(v) {
-				pr.cb, pr.cbOff = nil, true
+				pr.cb, pr.cbOff, pr.hasCb = nil, true, true
 				continue
 			}
 			es, ok := v.Export().(*expectedStatuses)
 			if !ok {
 				m.typeError("params.responseCallback must be the result of http.expectedStatuses() or null")
 			}
-			pr.cb, pr.cbOff = es, false
+			pr.cb, pr.cbOff, pr.hasCb = es, false, true
 		case "auth":
 			if isNullish(v) {
 				continue
@@ -467,6 +541,7 @@ func (m *module) readParams(pr *prepared, params *goja.Object) {
 			}
 		}
 	}
+	return pr
 }
 
 // parseTimeout reads k6 durations: numbers are milliseconds, strings Go/k6 durations ("10s",

@@ -876,3 +876,45 @@ func TestTLS(t *testing.T) {
 		t.Errorf("http_req_tls_handshaking %v", v)
 	}
 }
+
+// Params objects are read on every call unless they are frozen all the way down, in which case
+// they are read once (js/frozen): a mutable one changed between calls must be seen changed.
+func TestParamsReadAgainUnlessFrozen(t *testing.T) {
+	e := newEnv(t, nil)
+	e.run(`var p = {headers: {"X-Step": "0"}, tags: {step: "0"}};
+		var steps = [];
+		for (var i = 0; i < 5; i++) {
+			p.headers["X-Step"] = String(i); p.tags.step = String(i);
+			if (i === 3) p.timeout = "7s";
+			steps.push(http.get(BASE+"/echo", p).json().headers["X-Step"][0]);
+		}`)
+	e.eq(`steps.join(",")`, "0,1,2,3,4")
+	var tagSteps []string
+	for _, s := range e.byMetric("http_reqs") {
+		tagSteps = append(tagSteps, s.Tags["step"])
+	}
+	if got := strings.Join(tagSteps, ","); got != "0,1,2,3,4" {
+		t.Errorf("step tags of a mutated params object = %s, want 0,1,2,3,4", got)
+	}
+
+	e.reset()
+	e.run(`var fp = Object.freeze({headers: Object.freeze({"X-Frozen": "yes"}), tags: Object.freeze({name: "frozen", team: "red"}), timeout: "3s"});
+		var seen = [];
+		for (var i = 0; i < 4; i++) seen.push(http.get(BASE+"/echo?i="+i, fp).json().headers["X-Frozen"][0]);`)
+	e.eq(`seen.join(",")`, "yes,yes,yes,yes")
+	reqs := e.byMetric("http_reqs")
+	if len(reqs) != 4 {
+		t.Fatalf("want 4 http_reqs samples, got %d", len(reqs))
+	}
+	for i, s := range reqs {
+		if s.Tags["name"] != "frozen" || s.Tags["team"] != "red" {
+			t.Errorf("request %d: tags %v, want name=frozen team=red", i, s.Tags)
+		}
+	}
+	// frozen params still leave each request its own header set: one request's Content-Type (from
+	// its body) does not leak into the next
+	e.run(`var fj = Object.freeze({tags: Object.freeze({name: "fj"})});
+		var ct = [];
+		for (var i = 0; i < 3; i++) ct.push(String(http.post(BASE+"/echo", i === 1 ? {a: "1"} : "raw", fj).json().headers["Content-Type"]));`)
+	e.eq(`ct.join("|")`, "undefined|application/x-www-form-urlencoded|undefined")
+}
