@@ -13,22 +13,30 @@ const PRELOAD = path.resolve(import.meta.dirname, '../../stack/ab/ab-delay.cjs')
 const CHILD = `
 const http = require('node:http');
 const events = require('node:events');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url) => new Promise((ok, bad) => http.get(url, { agent }, (r) => {
+  let b = ''; r.setEncoding('utf8'); r.on('data', (c) => (b += c)); r.on('end', () => ok(b));
+}).on('error', bad));
 const srv = http.createServer((q, r) => { r.end(String(process.hrtime.bigint())); }).listen(0, async () => {
   const base = 'http://127.0.0.1:' + srv.address().port;
-  const out = { patched: http.Server.prototype.emit !== events.EventEmitter.prototype.emit, waits: [] };
-  for (let i = 0; i < 20; i++) {
+  const out = { patched: http.Server.prototype.emit !== events.EventEmitter.prototype.emit, waits: [], cpuMs: 0 };
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) {
     const t0 = process.hrtime.bigint();
-    const at = BigInt(await (await fetch(base + '/todo')).text());
+    const at = BigInt(await get(base + '/todo'));
     out.waits.push(Number(at - t0) / 1e6);
   }
+  const cpu = process.cpuUsage(cpu0);
+  out.cpuMs = (cpu.user + cpu.system) / 1000;
   srv.close();
+  agent.destroy();
   console.log(JSON.stringify(out));
-});`;
+});`;;
 
-function run(delayMs: string | undefined): { patched: boolean; waits: number[] } {
+function run(delayMs: string | undefined, n = 20): { patched: boolean; waits: number[]; cpuMs: number } {
   const env = { ...process.env, AB_DELAY_MS: delayMs };
   if (delayMs === undefined) delete env.AB_DELAY_MS;
-  return JSON.parse(execFileSync(process.execPath, ['-r', PRELOAD, '-e', CHILD], { env, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return JSON.parse(execFileSync(process.execPath, ['-r', PRELOAD, '-e', `const N = ${n};` + CHILD], { env, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 test('no AB_DELAY_MS: the server is not patched', () => {
@@ -40,6 +48,16 @@ test('a sub-millisecond delay is held in full (a spin, not a timer rounded to wh
   const r = run('0.4');
   assert.equal(r.patched, true);
   for (const w of r.waits) assert.ok(w >= 0.4, `a request reached its handler after ${w} ms, under the planted 0.4 ms`);
+});
+
+test('a hold under 3 ms sleeps: the server spends far less CPU than the time it holds', () => {
+  // 100 requests held 2.9 ms each: a spin costs >= 290 ms of CPU more than no delay; a sleep with
+  // a 0.1 ms spun tail measured ~40 ms more (the spun tails, and the process's own threads)
+  const held = run('2.9', 100);
+  const free = run('0', 100);
+  for (const w of held.waits) assert.ok(w >= 2.9, `a request reached its handler after ${w} ms, under the planted 2.9 ms`);
+  const extra = held.cpuMs - free.cpuMs;
+  assert.ok(extra < 145, `holding 100 requests for 2.9 ms cost ${extra.toFixed(1)} ms more CPU than not holding them (a spin costs >= 290 ms)`);
 });
 
 test('a longer delay is held by a timer (to its 1 ms resolution)', () => {
