@@ -43,6 +43,8 @@ interface Opts {
   abBlockMs: number;
   abRate: number;
   abSlowdowns: number[];
+  abTrials: number;
+  abTrialBlocks: number;
 }
 
 function int(flag: string, min: number, max: number) {
@@ -130,6 +132,8 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--ab-window <n>', 'blocks per trial window, a multiple of 4 (--ab)').default(32).argParser(int('--ab-window', 20, 2000)))
     .addOption(new Option('--ab-block-ms <ms>', 'block length (--ab)').default(1000).argParser(int('--ab-block-ms', 250, 60_000)))
     .addOption(new Option('--ab-rate <n>', 'requests/s (--ab)').default(60).argParser(int('--ab-rate', 1, 2000)))
+    .addOption(new Option('--ab-trials <n>', 'resampled CI-size trials per phase, 0 = none (--ab; see scripts/ab/resample.ts)').default(0).argParser(int('--ab-trials', 0, 100_000)))
+    .addOption(new Option('--ab-trial-blocks <n>', 'blocks per side of a resampled trial, a multiple of 4 (--ab)').default(160).argParser(int('--ab-trial-blocks', 16, 2000)))
     .addOption(new Option('--ab-slowdowns <list>', 'planted delays as shares of the baseline p95 (--ab)').default([0.05, 0.1, 0.2]).argParser((v: string) => {
       const xs = v.split(',').map(Number);
       if (!xs.length || xs.some((x) => !(x > 0 && x < 5))) throw new ConfigError(`--ab-slowdowns: expected comma-separated shares between 0 and 5, e.g. 0.05,0.1,0.2, got ${JSON.stringify(v)}`);
@@ -147,7 +151,8 @@ async function main(argv: string[]): Promise<number> {
   const o = program.opts<Opts>();
   if (o.ab || o.abFrom) {
     if (o.abWindow % 4 || o.abWindow > o.abBlocks) throw new ConfigError(`--ab-window: expected a multiple of 4 up to --ab-blocks ${o.abBlocks}, got ${o.abWindow}`);
-    return runAbBench({ blocks: o.abBlocks, window: o.abWindow, blockMs: o.abBlockMs, rate: o.abRate, slowdowns: o.abSlowdowns, outDir: o.outDir, from: o.abFrom });
+    if (o.abTrialBlocks % 4) throw new ConfigError(`--ab-trial-blocks: expected a multiple of 4, got ${o.abTrialBlocks}`);
+    return runAbBench({ blocks: o.abBlocks, window: o.abWindow, blockMs: o.abBlockMs, rate: o.abRate, slowdowns: o.abSlowdowns, outDir: o.outDir, from: o.abFrom, trials: o.abTrials, trialBlocks: o.abTrialBlocks });
   }
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(o.target))
     throw new ConfigError(`--target: expected a loopback URL (this benchmark only loads the local embedded default), got ${JSON.stringify(o.target)}`);

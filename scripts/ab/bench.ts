@@ -21,6 +21,7 @@ import { quantile } from '../../reports/stats.ts';
 import { info, ok, step } from '../lib/log.ts';
 import { ensureDelayImage } from './delay-image.ts';
 import { readSamples } from './phase.ts';
+import { resampledRates } from './resample.ts';
 import { defaultBaseline, openSession } from './session.ts';
 
 export interface AbBenchOpts {
@@ -32,6 +33,10 @@ export interface AbBenchOpts {
   outDir: string;
   /** re-analyse the samples a previous --ab run left in this folder (no swarm, no load) */
   from?: string;
+  /** resampled CI-size trials per phase (0: none; see resample.ts) */
+  trials: number;
+  /** blocks per side of a resampled trial (CI's npm run ab: 160) */
+  trialBlocks: number;
 }
 
 /** One side's blocks of a window as a baseline file's shape (one block = one bucket). */
@@ -145,9 +150,24 @@ function analyse(o: AbBenchOpts, phases: Phase[], load0: number[], loadAverage: 
     rows.push({ phase: ph.name, delayMs: ph.delayMs, windows: wins.length, abFlagged: abFlag, windowRatios: ratios, whole: { outcome: whole.outcome, ratio: whole.ratio, ci: whole.ci, p: whole.pValue }, runVsBaselinePairs: rbPairs, runVsBaselineFlagged: rb });
   }
   process.stdout.write('\n');
+  const resampled: Record<string, unknown>[] = [];
+  if (o.trials > 0) {
+    process.stdout.write(`Resampled CI-size trials (${o.trials} per phase: an A/A draw of ${o.trialBlocks} blocks sets the margin, then ${o.trialBlocks} blocks of the phase are decided, as npm run ab does; blocks drawn as whole ABBA groups with replacement from the phase):\n\n`);
+    line(['planted', 'delay', 'groups in the phase', 'trials flagged', 'rate (95% CI)', 'median measured ratio']);
+    line(['---', '---:', '---:', '---:', '---:', '---:']);
+    for (const [i, ph] of phases.entries()) {
+      const r = resampledRates(aaBlocks, ph.blocks, { trials: o.trials, trialBlocks: o.trialBlocks, calibrate: true, seed: 1000 + i });
+      const pc = (x: number) => `${(100 * x).toFixed(1)}%`;
+      line([ph.name, `${ph.delayMs} ms`, r.groups, `${r.flagged}/${r.trials}`, `${pc(r.rate)} (${pc(r.ci[0])}..${pc(r.ci[1])})`, r.medianRatio ? `${((r.medianRatio - 1) * 100).toFixed(1)}%` : '–']);
+      resampled.push({ phase: ph.name, delayMs: ph.delayMs, ...r });
+    }
+    if (phases.some((ph) => ph.blocks.length < 4 * o.trialBlocks))
+      process.stdout.write(`\n(a phase shorter than 4 trials (${4 * o.trialBlocks} blocks) mostly replays its own outcome: run longer phases, --ab-blocks, for a rate to trust)\n`);
+    process.stdout.write('\n');
+  }
   const out = path.join(o.outDir, o.from && path.resolve(o.from) === path.resolve(o.outDir) ? 'bench-compare-ab.reanalysed.json' : 'bench-compare-ab.json');
   fs.mkdirSync(o.outDir, { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify({ options: o, loadAverage, analysedAt: { loadAverage: load0 }, results: rows }, null, 2)}\n`);
+  fs.writeFileSync(out, `${JSON.stringify({ options: o, loadAverage, analysedAt: { loadAverage: load0 }, results: rows, resampled }, null, 2)}\n`);
   ok(`results in ${out}`);
   return 0;
 }
