@@ -10,6 +10,7 @@ import { LOCAL_MANAGER_DOCKER_HOST, LOCAL_SWARM } from '../lib/local-swarm-names
 import { info, warn } from '../lib/log.ts';
 import { findLoadEngine } from '../../load/run/load-engine.ts';
 import { bundleAb, runPhase, type PhaseSamples } from './phase.ts';
+import { DB_SERVICES, runningTaskContainers, type TaskContainer } from '../../chaos/measure/db-tasks.ts';
 import { AB_STACK, abServices, deployAbStack, removeAbStack, waitRoutes } from './stack.ts';
 
 export interface SessionOptions {
@@ -59,6 +60,15 @@ async function pickNode(docker: Docker): Promise<string> {
   return any[0];
 }
 
+/**
+ * The replica both API tasks read from: one on the A/B node when there is one (no overlay hop),
+ * else the first. Two tasks left to `tasks.todo_mysql_slave` each pooled their own mix of replicas.
+ */
+export async function pickReplica(docker: Docker, node: string): Promise<TaskContainer | null> {
+  const all = (await runningTaskContainers(docker, DB_SERVICES.replica, 'todoapp')).filter((t) => t.address);
+  return all.find((t) => t.node === node) ?? all[0] ?? null;
+}
+
 export async function openSession(o: SessionOptions, log: (s: string) => void = info): Promise<Session> {
   const dockerHost = o.dockerHost ?? process.env.DOCKER_HOST ?? LOCAL_MANAGER_DOCKER_HOST;
   const embedded = dockerHost === LOCAL_MANAGER_DOCKER_HOST;
@@ -72,11 +82,13 @@ export async function openSession(o: SessionOptions, log: (s: string) => void = 
   fs.mkdirSync(o.outDir, { recursive: true });
   const bundle = await bundleAb(o.outDir);
   const node = await pickNode(docker);
+  const replica = await pickReplica(docker, node);
   const haproxyImage = (((await docker.getService('todo_ingress_haproxy').inspect().catch(() => null)) as any)?.Spec?.TaskTemplate?.ContainerSpec?.Image as string | undefined)?.split('@')[0];
   if (!haproxyImage) throw new EnvironmentError('no todo_ingress_haproxy service to take the HAProxy image from (npm run stack:up first)');
   const urls = { A: `http://${routeHost}:${o.portA}`, B: `http://${routeHost}:${o.portB}` };
   let child: ChildProcess | null = null;
   let closed = false;
+  let epoch = 0;
 
   const close = async () => {
     if (closed) return;
@@ -103,13 +115,18 @@ export async function openSession(o: SessionOptions, log: (s: string) => void = 
     await removeAbStack(dockerHost, docker);
   }
   log(`A/B routes: ${urls.A} (a), ${urls.B} (b); APIs on ${node}`);
+  if (replica) log(`both sides read from ${replica.name} (${replica.address}, on ${replica.node})`);
+  else warn('no running replica with an address on the todoapp network: each side reads from any replica (a route bias the A/A phase may not catch)');
   return {
     urls,
     docker,
     async deploy(imageA, imageB) {
       log(`$ docker stack deploy -c stack/todo-ab.yml ${AB_STACK} (a ${imageA}, b ${imageB})`);
-      await deployAbStack({ dockerHost, imageA, imageB, haproxyImage, node, portA: o.portA, portB: o.portB });
-      await waitRoutes(docker, urls, imageB);
+      // a new epoch restarts a too: a candidate in a fresh task against a baseline that had run
+      // for minutes measured ~13 % slower with nothing planted (a fresh process, pool and JIT)
+      epoch++;
+      await deployAbStack({ dockerHost, imageA, imageB, haproxyImage, node, portA: o.portA, portB: o.portB, replicaHost: replica?.address, epoch });
+      await waitRoutes(docker, urls, imageB, epoch);
     },
     async phase(name, blocks, blockMs, rate) {
       const t = Date.now();

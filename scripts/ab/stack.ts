@@ -21,6 +21,10 @@ export interface AbStackInput {
   node: string;
   portA: number;
   portB: number;
+  /** the replica both sides read from (an address); empty = every replica, as the app does */
+  replicaHost?: string;
+  /** changes on every deploy of a session, so both sides restart together (see todo-ab.yml) */
+  epoch?: number;
 }
 
 function cliEnv(dockerHost: string, extra: Record<string, string> = {}, dockerConfig?: string): NodeJS.ProcessEnv {
@@ -31,7 +35,7 @@ function cliEnv(dockerHost: string, extra: Record<string, string> = {}, dockerCo
 export async function deployAbStack(i: AbStackInput): Promise<void> {
   const cfg = deployDockerConfig([i.imageA, i.imageB, i.haproxyImage]);
   try {
-    const env = cliEnv(i.dockerHost, { AB_IMAGE_A: i.imageA, AB_IMAGE_B: i.imageB, AB_IMAGE_HAPROXY: i.haproxyImage, AB_NODE: i.node, AB_PORT_A: String(i.portA), AB_PORT_B: String(i.portB) }, cfg.dir);
+    const env = cliEnv(i.dockerHost, { AB_IMAGE_A: i.imageA, AB_IMAGE_B: i.imageB, AB_IMAGE_HAPROXY: i.haproxyImage, AB_NODE: i.node, AB_PORT_A: String(i.portA), AB_PORT_B: String(i.portB), AB_REPLICA_HOST: i.replicaHost || 'tasks.todo_mysql_slave', AB_EPOCH: String(i.epoch ?? 0) }, cfg.dir);
     await $({ quiet: true, cwd: repoRoot, env, timeout: 120_000 })`docker stack deploy --with-registry-auth --resolve-image never -c ${AB_STACK_FILE} ${AB_STACK}`;
   } finally {
     cfg.cleanup();
@@ -69,18 +73,32 @@ export async function serviceImage(docker: Docker, svc: 'a' | 'b'): Promise<stri
 }
 
 /**
- * Waits until both routes answer 200 on /healthz (the database too) several times in a row and
- * side b runs `imageB` (after a re-deploy the old task may still answer for a few seconds).
+ * Waits until both routes answer 200 on /healthz (the database too) several times in a row, side b
+ * runs `imageB`, and both sides run tasks of this `epoch` (after a re-deploy the old tasks may
+ * still answer for a few seconds).
  */
-export async function waitRoutes(docker: Docker, urls: { A: string; B: string }, imageB: string, timeoutMs = 240_000): Promise<void> {
+export async function waitRoutes(docker: Docker, urls: { A: string; B: string }, imageB: string, epoch = 0, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   let last = '';
+  const ofEpoch = (t: any) => ((t.Spec?.ContainerSpec?.Env ?? []) as string[]).includes(`AB_EPOCH=${epoch}`);
   while (Date.now() < deadline) {
-    const tasks = (await (docker as any).listTasks({ filters: { service: [`${AB_STACK}_b`], 'desired-state': ['running'] } } as any)) as any[];
-    const bOk = tasks.length === 1 && tasks[0].Status?.State === 'running' && String(tasks[0].Spec?.ContainerSpec?.Image ?? '').startsWith(imageB.split('@')[0]);
     const all = (await (docker as any).listTasks({ filters: { label: [`com.docker.stack.namespace=${AB_STACK}`] } } as any)) as any[];
-    const oldB = all.filter((t) => t.ServiceID === tasks[0]?.ServiceID && t.Status?.State === 'running' && t.DesiredState !== 'running').length;
+    const state: string[] = [];
+    let ready = true;
+    for (const svc of ['a', 'b'] as const) {
+      const id = ((await (docker as any).listServices({ filters: { name: [`${AB_STACK}_${svc}`] } } as any)) as any[]).find((x) => x.Spec?.Name === `${AB_STACK}_${svc}`)?.ID;
+      const mine = all.filter((t) => t.ServiceID === id);
+      const current = mine.filter((t) => t.DesiredState === 'running');
+      const old = mine.filter((t) => t.DesiredState !== 'running' && t.Status?.State === 'running').length;
+      const ok =
+        current.length === 1 &&
+        current[0].Status?.State === 'running' &&
+        ofEpoch(current[0]) &&
+        (svc === 'a' || String(current[0].Spec?.ContainerSpec?.Image ?? '').startsWith(imageB.split('@')[0]));
+      if (!ok || old) ready = false;
+      state.push(`${svc} task ${current[0]?.Status?.State ?? 'none'}${current[0] && !ofEpoch(current[0]) ? ' (previous deploy)' : ''}${old ? `, ${old} old ${svc} task(s) stopping` : ''}`);
+    }
     const answers = await Promise.all(
       (['A', 'B'] as const).map(async (s) => {
         try {
@@ -91,8 +109,8 @@ export async function waitRoutes(docker: Docker, urls: { A: string; B: string },
         }
       }),
     );
-    last = `A ${answers[0]}, B ${answers[1]}, b task ${tasks[0]?.Status?.State ?? 'none'}${oldB ? `, ${oldB} old b task(s) stopping` : ''}`;
-    streak = bOk && !oldB && answers.every((a) => a === 200) ? streak + 1 : 0;
+    last = `A ${answers[0]}, B ${answers[1]}, ${state.join(', ')}`;
+    streak = ready && answers.every((a) => a === 200) ? streak + 1 : 0;
     if (streak >= 3) return;
     await sleep(1000);
   }

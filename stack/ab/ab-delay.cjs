@@ -15,7 +15,6 @@ const SPIN_BELOW_MS = 3;
 const SPIN_TAIL_MS = 0.1;
 if (ms > 0) {
   const emit = http.Server.prototype.emit;
-  const holdNs = BigInt(Math.round(ms * 1e6));
   const sleepMs = Math.max(0, ms - SPIN_TAIL_MS);
   const cell = new Int32Array(new SharedArrayBuffer(4)); // never notified: wait always times out
   const wait = Math.round(ms);
@@ -23,9 +22,11 @@ if (ms > 0) {
   http.Server.prototype.emit = function (event, req, res) {
     if (event !== 'request' || health(req)) return emit.apply(this, arguments);
     if (ms < SPIN_BELOW_MS) {
-      const end = process.hrtime.bigint() + holdNs;
+      // performance.now(): a double, so the spin allocates nothing (hrtime.bigint made a BigInt
+      // per turn, garbage the API's small heap then had to collect)
+      const end = performance.now() + ms;
       if (sleepMs > 0) Atomics.wait(cell, 0, 0, sleepMs);
-      while (process.hrtime.bigint() < end);
+      while (performance.now() < end);
       return emit.apply(this, arguments);
     }
     setTimeout(() => emit.call(this, event, req, res), wait);

@@ -70,3 +70,17 @@ test('bench windows are whole groups after the warm-up; a side becomes a baselin
   // the stored-baseline rule accepts the shape and sees no change in a run against itself
   assert.equal(compare(a, a).regressed, false);
 });
+
+test('both sides read from one replica: the one on the A/B node, else the first with an address', async () => {
+  const { pickReplica } = await import('../../scripts/ab/session.ts');
+  const task = (id: string, node: string, addr?: string) => ({
+    ID: id, Slot: Number(id), NodeID: node, Status: { State: 'running', ContainerStatus: { ContainerID: `c${id}` } },
+    NetworksAttachments: addr ? [{ Network: { Spec: { Name: 'ingress' } }, Addresses: ['10.255.0.9/16'] }, { Network: { Spec: { Name: 'todoapp' } }, Addresses: [`${addr}/24`] }] : [],
+  });
+  const nodes = [{ ID: 'n1', Description: { Hostname: 'w1' } }, { ID: 'n2', Description: { Hostname: 'w2' } }];
+  const docker = (tasks: unknown[]) => ({ listTasks: async () => tasks, listNodes: async () => nodes }) as never;
+  const two = [task('1', 'n1', '10.0.1.7'), task('2', 'n2', '10.0.1.8')];
+  assert.equal((await pickReplica(docker(two), 'w2'))?.address, '10.0.1.8');
+  assert.equal((await pickReplica(docker(two), 'w9'))?.address, '10.0.1.7');
+  assert.equal((await pickReplica(docker([task('3', 'n2')]), 'w2')), null, 'a replica with no overlay address cannot be pinned');
+});
