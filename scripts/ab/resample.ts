@@ -65,9 +65,11 @@ export interface TrialRates {
 
 /** Resampled trials of the rule: A/A draws for the margin, `phase` draws decided with it. */
 export function resampledRates(aa: Blocks, phase: Blocks, o: TrialOpts): TrialRates {
-  const params = { ...(o.params ?? AB_DEFAULTS), warmupBlocks: 0 };
-  const aaGroups = groupsOf(aa, (o.params ?? AB_DEFAULTS).warmupBlocks);
-  const groups = groupsOf(phase, (o.params ?? AB_DEFAULTS).warmupBlocks);
+  const given = o.params ?? AB_DEFAULTS;
+  // the phase's warm-up is dropped once, here; the drawn trials have none
+  const params = { ...given, warmupBlocks: 0 };
+  const aaGroups = groupsOf(aa, given.warmupBlocks);
+  const groups = groupsOf(phase, given.warmupBlocks);
   const rand = rng(o.seed);
   let flagged = 0;
   const ratios: number[] = [];

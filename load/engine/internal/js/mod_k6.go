@@ -185,7 +185,6 @@ func newK6Module(mvu modules.VU) (*goja.Object, error) {
 	return o, nil
 }
 
-// tagsArg reads a tags object ({k: v}) into strings; undefined gives nil.
 // checkSet is a check() set read out: names in order, with their functions or values.
 type checkSet struct {
 	names []string
@@ -201,6 +200,7 @@ func readCheckSet(sets *goja.Object) checkSet {
 	return cs
 }
 
+// tagsArg reads a tags object ({k: v}) into strings; undefined gives nil.
 func tagsArg(rt *goja.Runtime, v goja.Value) map[string]string {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil
